@@ -1,0 +1,60 @@
+"""Celery settings, read by connector_site.celery_app through the CELERY_ namespace.
+
+https://docs.celeryq.dev/en/stable/userguide/configuration.html
+"""
+
+from pathlib import Path
+
+import environ
+
+env = environ.Env()
+_BASE_DIR = Path(__file__).resolve().parent.parent.parent
+_BROKER_DIR = _BASE_DIR / "var" / "broker"
+
+# Default: kombu's file-system transport, which needs no server (one machine only).
+# Production: redis://host:6379/0.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for _sub in ("out", "processed"):
+        (_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_BROKER_DIR / "out"),
+        "data_folder_out": str(_BROKER_DIR / "out"),
+        "processed_folder": str(_BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+else:
+    # Above the longest task's hard time limit, so a running task is never handed to a
+    # second worker while the first is still busy with it (an import task is one window).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+
+# At-least-once: a task is acknowledged after it ran, and requeued when its worker dies.
+# Every task claims its work with a conditional update, so running twice is harmless.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
+CELERY_TASK_TIME_LIMIT = 6 * 60
+
+# Real-time events and imports never share a queue: a ten-year import must not delay a booking.
+QUEUE_EVENTS = "events"
+QUEUE_IMPORTS = "imports"
+CELERY_TASK_DEFAULT_QUEUE = QUEUE_EVENTS
+CELERY_TASK_ROUTES = {
+    "integrations.tasks.import_*": {"queue": QUEUE_IMPORTS},
+    "integrations.tasks.sync_*": {"queue": QUEUE_IMPORTS},
+    "integrations.tasks.preview_*": {"queue": QUEUE_IMPORTS},
+}
+
+# Celery's Django fix-up closes the database connection around every task unless told to
+# reuse it; reopening costs more than a one-row task.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
+
+CELERY_BEAT_SCHEDULE = {}

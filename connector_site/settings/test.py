@@ -1,0 +1,12 @@
+"""Tests: fast hashing, mail kept in memory, tasks not sent unless a test asks for it."""
+
+from connector_site.settings.base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PUBLIC_BASE_URL = "http://testserver"
+FIELD_ENCRYPTION_KEYS = [
+    # Two keys, so that decryption with an older key is exercised by every test run.
+    "dGVzdC1maWVsZC1rZXktbmV3ZXN0LTAwMDAwMDAwMDA=",
+    "dGVzdC1maWVsZC1rZXktb2xkZXItMDAwMDAwMDAwMDA=",
+]

@@ -1,0 +1,73 @@
+"""System checks that refuse a configuration the connector cannot run safely with.
+
+They run with every management command and at server start (`manage.py check --deploy`
+in production), so a missing key fails the deploy rather than the first webhook.
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+from integrations.encryption import EncryptionKeyError, current_cipher, decrypt, encrypt
+
+DEV_SECRET_KEY_PREFIX = "dev-insecure"
+DEV_FIELD_KEY = "ZGV2LWluc2VjdXJlLWZpZWxkLWtleS0wMDAwMDAwMDA="
+
+
+@register(Tags.security)
+def check_encryption_keys(app_configs, **kwargs) -> list[Error]:
+    try:
+        current_cipher()
+        if decrypt(encrypt("check")) != "check":
+            raise EncryptionKeyError("FIELD_ENCRYPTION_KEYS do not round-trip a value.")
+    except EncryptionKeyError as exc:
+        return [Error(str(exc), id="integrations.E001")]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_production_secrets(app_configs, **kwargs) -> list[Error]:
+    errors = []
+    if not settings.SECRET_KEY or settings.SECRET_KEY.startswith(DEV_SECRET_KEY_PREFIX):
+        errors.append(
+            Error(
+                "SECRET_KEY is missing or still the development default.",
+                hint="Set SECRET_KEY to a long random value in the environment.",
+                id="integrations.E002",
+            )
+        )
+    if not settings.FIELD_ENCRYPTION_KEYS or DEV_FIELD_KEY in settings.FIELD_ENCRYPTION_KEYS:
+        errors.append(
+            Error(
+                "FIELD_ENCRYPTION_KEYS is missing or holds the development key.",
+                hint="Generate a key with `manage.py generate_encryption_key` and set FIELD_ENCRYPTION_KEYS.",
+                id="integrations.E003",
+            )
+        )
+    public_url = urlsplit(settings.PUBLIC_BASE_URL or "")
+    if public_url.scheme != "https" or not public_url.netloc:
+        errors.append(
+            Error(
+                "PUBLIC_BASE_URL must be the public https:// address of this site.",
+                hint="ROLLER only posts webhooks to HTTPS addresses.",
+                id="integrations.E004",
+            )
+        )
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        errors.append(
+            Error(
+                "CELERY_BROKER_URL is the local file-system broker, which only works on one machine.",
+                hint="Set CELERY_BROKER_URL to redis://host:6379/0.",
+                id="integrations.E005",
+            )
+        )
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        errors.append(
+            Error(
+                "DATABASE_URL must point at PostgreSQL in production.",
+                hint="e.g. postgres://user:password@host:5432/connector",
+                id="integrations.E006",
+            )
+        )
+    return errors

@@ -1,0 +1,20 @@
+from integrations.models.accounts import Account, Membership
+from integrations.models.connections import Connection
+from integrations.models.runs import KnownMinor, OutcomeDailyCount, RecordOutcome, SyncRun, WebhookEvent
+from integrations.models.store import Contact, ContactSourceLink, Order, OrderLine, Product
+
+__all__ = [
+    "Account",
+    "Connection",
+    "Contact",
+    "ContactSourceLink",
+    "KnownMinor",
+    "Membership",
+    "Order",
+    "OrderLine",
+    "OutcomeDailyCount",
+    "Product",
+    "RecordOutcome",
+    "SyncRun",
+    "WebhookEvent",
+]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RollerConfig(AppConfig):
+    name = "integrations.roller"
+    label = "roller"
+    verbose_name = "ROLLER"

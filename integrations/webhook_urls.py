@@ -1,0 +1,3 @@
+"""Webhook addresses, one package of views per source system."""
+
+urlpatterns: list = []

@@ -1,0 +1,67 @@
+"""Production refuses to start on a configuration it cannot run safely with."""
+
+import pytest
+
+from django.core.checks import run_checks
+
+from integrations.checks import DEV_FIELD_KEY
+
+
+def error_ids(include_deployment_checks: bool = True) -> set[str]:
+    return {message.id for message in run_checks(include_deployment_checks=include_deployment_checks)}
+
+
+def production_like(settings):
+    settings.SECRET_KEY = "a-real-secret-key-with-enough-length-and-randomness-0123456789"
+    settings.FIELD_ENCRYPTION_KEYS = ["dGVzdC1maWVsZC1rZXktbmV3ZXN0LTAwMDAwMDAwMDA="]
+    settings.PUBLIC_BASE_URL = "https://connect.example.com"
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
+    use_database_engine(settings, "django.db.backends.postgresql")
+
+
+def use_database_engine(settings, engine: str) -> None:
+    # A copy: the settings fixture restores attributes, not dictionaries changed in place.
+    settings.DATABASES = {**settings.DATABASES, "default": {**settings.DATABASES["default"], "ENGINE": engine}}
+
+
+pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+
+
+def test_a_complete_production_configuration_passes(settings):
+    production_like(settings)
+    assert not {i for i in error_ids() if i.startswith("integrations.")}
+
+
+def test_the_development_secret_key_is_refused(settings):
+    production_like(settings)
+    settings.SECRET_KEY = "dev-insecure-only-for-local-use"
+    assert "integrations.E002" in error_ids()
+
+
+def test_missing_or_development_encryption_keys_are_refused(settings):
+    production_like(settings)
+    settings.FIELD_ENCRYPTION_KEYS = [DEV_FIELD_KEY]
+    assert "integrations.E003" in error_ids()
+
+
+def test_malformed_encryption_keys_are_refused_even_outside_production(settings):
+    settings.FIELD_ENCRYPTION_KEYS = ["garbage"]
+    assert "integrations.E001" in error_ids(include_deployment_checks=False)
+
+
+def test_a_public_address_without_https_is_refused(settings):
+    production_like(settings)
+    settings.PUBLIC_BASE_URL = "http://connect.example.com"
+    assert "integrations.E004" in error_ids()
+
+
+def test_the_file_system_broker_is_refused_in_production(settings):
+    production_like(settings)
+    settings.CELERY_BROKER_URL = "filesystem://"
+    assert "integrations.E005" in error_ids()
+
+
+def test_sqlite_is_refused_in_production(settings):
+    production_like(settings)
+    use_database_engine(settings, "django.db.backends.sqlite3")
+    assert "integrations.E006" in error_ids()
