@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-# pytest_plugins = ["tests.fixtures.roller_sandbox"]
+pytest_plugins = ["tests.fixtures.roller_sandbox"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -11,6 +11,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", integration_views.healthz, name="healthz"),
-    path("webhooks/", include("integrations.webhook_urls")),
+    path("webhooks/roller/", include("integrations.roller.urls")),
     path("connectors/", include("wizard.urls")),
 ]

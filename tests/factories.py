@@ -3,7 +3,17 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from integrations.models import Account, Connection, Contact, ContactSourceLink, Membership, Order, Product
+from integrations.models import (
+    Account,
+    Connection,
+    Contact,
+    ContactSourceLink,
+    Membership,
+    Order,
+    Product,
+    SyncRun,
+    WebhookEvent,
+)
 from integrations.roller.models import RollerSettings
 
 
@@ -103,3 +113,24 @@ class OrderFactory(factory.django.DjangoModelFactory[Order]):
     source_channel = "Online"
     status = "Paid"
     total = "59.00"
+
+
+class WebhookEventFactory(factory.django.DjangoModelFactory[WebhookEvent]):
+    class Meta:
+        model = WebhookEvent
+
+    connection = factory.SubFactory(ConnectionFactory)
+    message_id = factory.Faker("uuid4")
+    object_type = "Booking"
+    event_type = "Created"
+    body = "{}"
+    status = WebhookEvent.Status.PROCESSING
+
+
+class SyncRunFactory(factory.django.DjangoModelFactory[SyncRun]):
+    class Meta:
+        model = SyncRun
+
+    connection = factory.SubFactory(ConnectionFactory)
+    stream = SyncRun.Stream.ORDERS
+    kind = SyncRun.Kind.SCHEDULED

@@ -158,4 +158,17 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+
+# ---------------------------------------------------------------------------------------
+# ROLLER client (integrations.roller.client)
+# ---------------------------------------------------------------------------------------
+# Calls are paced inside ROLLER's limits (600 REST / 120 reporting calls a minute per API key);
+# benchmarks against the sandbox switch this off.
+ROLLER_PACING_ENABLED = env.bool("ROLLER_PACING_ENABLED", default=True)
+# (connect, read) seconds for every call.
+ROLLER_HTTP_TIMEOUT = (5, 30)
+# Attempts on a 5xx or time-out before giving up with "ROLLER unavailable", and the first back-off.
+ROLLER_HTTP_ATTEMPTS = env.int("ROLLER_HTTP_ATTEMPTS", default=3)
+ROLLER_HTTP_BACKOFF_SECONDS = env.float("ROLLER_HTTP_BACKOFF_SECONDS", default=1.0)
+
 from connector_site.settings.celery import *  # noqa: E402, F403

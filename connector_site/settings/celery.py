@@ -57,4 +57,7 @@ CELERY_TASK_ROUTES = {
 # reuse it; reopening costs more than a one-row task.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
 
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Catches events the dispatcher could not hand over (broker down) or a lost worker left.
+    "sweep-webhook-events": {"task": "integrations.tasks.sweep_webhook_events", "schedule": 60.0},
+}

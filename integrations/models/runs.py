@@ -31,7 +31,12 @@ class WebhookEvent(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Handed to the broker (by the dispatcher, the sweeper or a replay).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # The task that claimed it: a redelivery of the same message (worker lost) may claim
+    # again, any other copy may not.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=64, blank=True)
     reason = models.CharField(max_length=40, choices=Reason.choices, blank=True)
     last_error = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -5,3 +5,19 @@ class RollerConfig(AppConfig):
     name = "integrations.roller"
     label = "roller"
     verbose_name = "ROLLER"
+
+    def ready(self) -> None:
+        from integrations.registry import ConnectorSpec, connector_register
+        from integrations.roller.handlers import HANDLERS
+        from integrations.roller.services import roller_activate, roller_delete
+
+        connector_register(
+            ConnectorSpec(
+                type="roller",
+                label="ROLLER",
+                description="Guests, bookings and products from ROLLER, the venue management platform.",
+                handlers=dict(HANDLERS),
+                on_activate=roller_activate,
+                on_delete=roller_delete,
+            )
+        )

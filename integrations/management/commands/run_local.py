@@ -37,6 +37,7 @@ class Command(BaseCommand):
                 python, "-m", "celery", "-A", "connector_site", "worker",
                 "-Q", "events,imports", "--concurrency", "2", "--loglevel", "INFO",
             ],
+            "dispatcher": [python, "manage.py", "dispatch_events"],
             "beat": [python, "-m", "celery", "-A", "connector_site", "beat", "--loglevel", "INFO",
                      "--schedule", "var/celerybeat-schedule"],
         }  # fmt: skip

@@ -1,0 +1,39 @@
+"""The kinds of failure the processing machinery tells apart.
+
+A source package raises its own exceptions as subclasses of these, so the core knows
+whether to retry, to stop and ask a person, or to give up on one record, without knowing
+the source.
+"""
+
+
+class SyncError(Exception):
+    """Base class. The message must say what happened and, where possible, what to do."""
+
+
+class TransientError(SyncError):
+    """Worth retrying: the source is down, slow or rate limiting us.
+
+    `retry_after` (seconds) is the source's own wish, e.g. ROLLER's 60-second penalty.
+    """
+
+    retry_after: float | None = None
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None):
+        super().__init__(message)
+        if retry_after is not None:
+            self.retry_after = retry_after
+
+
+class ConnectionBrokenError(SyncError):
+    """Nothing will work until a person acts (credentials revoked, no API access).
+
+    The connection turns to "needs attention" with this message; events are kept for replay.
+    """
+
+
+class RecordError(SyncError):
+    """This one record cannot be processed as it is (unreadable payload): no retry."""
+
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message)
+        self.reason = reason

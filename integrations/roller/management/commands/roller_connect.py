@@ -1,0 +1,80 @@
+"""Creates a ROLLER connection with the default preset for an account and activates it.
+
+For the demo and for operators; the wizard does the same in the browser. The Client Secret
+is read from ROLLER_CLIENT_SECRET (or the sandbox's demo secret), not from the command line,
+where any user of the machine could read it in the process list.
+"""
+
+import os
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from integrations.errors import SyncError
+from integrations.models import Account
+from integrations.roller.models import RollerSettings
+from integrations.roller.services import roller_connection_create, roller_venue_refresh
+from integrations.services.connections import connection_activate
+
+SANDBOX_CLIENT_ID = "sandbox-demo-client"
+SANDBOX_CLIENT_SECRET = "sandbox-demo-secret"
+
+
+class Command(BaseCommand):
+    help = "Connects an account to a ROLLER venue (the local sandbox by default) and activates it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--account", default="Demo Venues", help="Account name (created if missing).")
+        parser.add_argument("--name", default="", help="Connection name (default: the venue's name).")
+        parser.add_argument(
+            "--environment", default="sandbox", choices=[choice for choice, _ in RollerSettings.Environment.choices]
+        )
+        parser.add_argument("--url", default="", help="Base URL for the sandbox or a venue's own domain.")
+        parser.add_argument("--client-id", default="")
+
+    def handle(self, *args, account, name, environment, url, client_id, **options):
+        if environment == "sandbox":
+            url = url or settings.ROLLER_SANDBOX_URL or "http://127.0.0.1:8100"
+            client_id = client_id or os.environ.get("ROLLER_SANDBOX_CLIENT_ID", SANDBOX_CLIENT_ID)
+            secret = os.environ.get("ROLLER_CLIENT_SECRET") or os.environ.get(
+                "ROLLER_SANDBOX_CLIENT_SECRET", SANDBOX_CLIENT_SECRET
+            )
+        else:
+            secret = os.environ.get("ROLLER_CLIENT_SECRET", "")
+        if not client_id or not secret:
+            raise CommandError("Give --client-id and set ROLLER_CLIENT_SECRET in the environment.")
+        if environment == "custom" and not url:
+            raise CommandError("--url is required for a venue's own domain.")
+
+        account_row, _ = Account.objects.get_or_create(name=account)
+        connection = roller_connection_create(
+            account=account_row,
+            name=name or f"ROLLER ({client_id})",
+            environment=environment,
+            client_id=client_id,
+            client_secret=secret,
+            custom_base_url=url if environment in ("sandbox", "custom") else "",
+        )
+        try:
+            venue = roller_venue_refresh(roller_settings=connection.roller)
+            if not name:
+                connection.name = _unique_name(account_row, venue.name or connection.name)
+                connection.save(update_fields=["name"])
+            connection_activate(connection=connection)
+        except SyncError as exc:
+            raise CommandError(
+                f"{exc} The connection '{connection.name}' was kept as a draft (id {connection.pk})."
+            ) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Connection '{connection.name}' is active (venue {venue.name}, {venue.time_zone}); "
+                f"webhook {connection.roller.webhook_id} registered."
+            )
+        )
+
+
+def _unique_name(account: Account, wanted: str) -> str:
+    name, n = wanted, 2
+    while account.connections.filter(name=name).exists():
+        name, n = f"{wanted} ({n})", n + 1
+    return name

@@ -1,0 +1,172 @@
+"""Reporting (Data) API: read-only, paged, filtered on each record's modified time.
+
+`startDate`/`endDate` are venue-local unless they carry `Z` or an offset; the window must
+be longer than zero and at most 24 hours (ROLLER: "endDate should be +1 day"). Rows are
+sorted by modified time so that paging is stable while nothing changes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from . import clock, render_data
+from .routing import Request, Response, Router, json_response, validation_error
+from .validation import Errors
+
+if TYPE_CHECKING:
+    from .app import Sandbox
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+
+# A collector returns the records of a window (or all, when window is None) as a list of
+# render callables, sorted; only the requested page gets rendered.
+Row = Callable[[bool], dict[str, Any]]
+
+
+def register(router: Router, app: Sandbox) -> None:
+    for path, collect in (
+        ("/data/customers", _customers),
+        ("/data/bookingitems", _booking_items),
+        ("/data/tickets", _tickets),
+        ("/data/signedwaivers", _signed_waivers),
+        ("/data/bookingsignedwaivers", _booking_signed_waivers),
+    ):
+        router.add("GET", path, lambda r, c=collect: _windowed(app, r, c))
+    router.add("GET", "/data/products", lambda r: _whole(app, r, _products))
+    router.add("GET", "/data/waivers", lambda r: _whole(app, r, _waivers))
+
+
+def parse_window(request: Request, errors: Errors) -> tuple[float, float] | None:
+    values = {}
+    for name in ("startDate", "endDate"):
+        raw = request.arg(name)
+        if not raw:
+            errors.add(name, f"The {name} field is required.")
+            continue
+        try:
+            values[name] = clock.parse_window_param(raw)
+        except (clock.DateParamError, ValueError):
+            errors.add(name, f"The value '{raw}' is not valid for {name}: use yyyy-MM-dd or yyyy-MM-ddTHH:mm:ss.")
+    if errors:
+        return None
+    start, end, hours = clock.window_to_epoch(values["startDate"], values["endDate"])
+    if hours <= 0:
+        errors.add("endDate", "The endDate must be after the startDate.")
+    elif hours > 24:
+        errors.add("endDate", "The date range cannot be more than 1 day.")
+    return None if errors else (start, end)
+
+
+def parse_paging(request: Request, errors: Errors) -> tuple[int, int]:
+    def number(name: str, default: int) -> int:
+        raw = request.arg(name)
+        if raw is None or raw == "":
+            return default
+        if not raw.isdigit() or int(raw) < 1:
+            errors.add(name, f"The {name} field must be a positive integer.")
+            return default
+        return int(raw)
+
+    return number("pageNumber", 1), min(number("pageSize", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
+
+
+def _windowed(app: Sandbox, request: Request, collect: Callable[..., list[Row]]) -> Response:
+    errors = Errors()
+    window = parse_window(request, errors)
+    page, size = parse_paging(request, errors)
+    if errors or window is None:
+        return validation_error(errors)
+    return _page(app, request, lambda: collect(app, request, *window), page, size)
+
+
+def _whole(app: Sandbox, request: Request, collect: Callable[..., list[Row]]) -> Response:
+    errors = Errors()
+    page, size = parse_paging(request, errors)
+    if errors:
+        return validation_error(errors)
+    return _page(app, request, lambda: collect(app, request), page, size)
+
+
+def _page(app: Sandbox, request: Request, collect: Callable[[], list[Row]], page: int, size: int) -> Response:
+    offset = request.header("timezone-designators").lower() == "offset"
+    with app.store.lock:
+        rows = collect()
+        items = [render(offset) for render in rows[(page - 1) * size : page * size]]
+    body: dict[str, Any] = {
+        "currentPage": page,
+        "totalPages": math.ceil(len(rows) / size),
+        "totalItems": len(rows),
+    }
+    # The spec spells it itemsPerpage; the docs say itemsPerPage (roller-api.md U9).
+    key = app.config.items_per_page_key
+    for name in ("itemsPerPage", "itemsPerpage"):
+        if key in (name, "both"):
+            body[name] = size
+    body["items"] = items
+    return json_response(200, body)
+
+
+# --- collectors ----------------------------------------------------------------------------
+def _customers(app: Sandbox, request: Request, start: float, end: float) -> list[Row]:
+    guests = [g for g in app.store.guests.values() if not g.deleted and start <= g.modified < end]
+    guests.sort(key=lambda g: (g.modified, g.id))
+    return [lambda o, g=g: render_data.customer(g, offset=o) for g in guests]
+
+
+def _bookings_in(app: Sandbox, start: float, end: float) -> list:
+    bookings = [b for b in app.store.bookings.values() if b.status != "Deleted" and start <= b.modified < end]
+    bookings.sort(key=lambda b: (b.modified, b.reference))
+    return bookings
+
+
+def _booking_items(app: Sandbox, request: Request, start: float, end: float) -> list[Row]:
+    store = app.store
+    return [
+        lambda o, b=b, i=i: render_data.booking_item(store, b, i, offset=o)
+        for b in _bookings_in(app, start, end)
+        for i in b.items
+    ]
+
+
+def _tickets(app: Sandbox, request: Request, start: float, end: float) -> list[Row]:
+    store, rows = app.store, []
+    for booking in _bookings_in(app, start, end):
+        for item in booking.items:
+            if not store.parent_of(item.product_id).in_data_tickets:
+                continue
+            for index in range(item.ticket_count):
+                rows.append(lambda o, b=booking, i=item, n=index: render_data.ticket(store, b, i, n, offset=o))
+    return rows
+
+
+def _signed_waivers(app: Sandbox, request: Request, start: float, end: float) -> list[Row]:
+    records = [w for w in app.store.signed_waivers.values() if start <= w.modified < end]
+    records.sort(key=lambda w: (w.modified, w.id))
+    return [lambda o, w=w: render_data.signed_waiver(w, offset=o) for w in records]
+
+
+def _booking_signed_waivers(app: Sandbox, request: Request, start: float, end: float) -> list[Row]:
+    records = [r for r in app.store.booking_signed_waivers if start <= r.modified < end]
+    records.sort(key=lambda r: (r.modified, r.signed_waiver_id))
+    return [lambda o, r=r: render_data.booking_signed_waiver(r, offset=o) for r in records]
+
+
+def _products(app: Sandbox, request: Request) -> list[Row]:
+    product_type = (request.arg("productType") or "").lower()
+    sub_type = (request.arg("productSubType") or "").lower()
+    rows: list[dict[str, Any]] = []
+    for parent in app.store.products.values():
+        if product_type and product_type not in (parent.data_type.lower(), parent.rest_type):
+            continue
+        if sub_type and parent.data_sub_type.lower() != sub_type:
+            continue
+        rows += render_data.product_rows(parent)
+    return [lambda o, row=row: row for row in rows]
+
+
+def _waivers(app: Sandbox, request: Request) -> list[Row]:
+    waiver = app.store.waiver
+    return [lambda o: render_data.waiver(waiver, offset=o)]

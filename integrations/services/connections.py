@@ -1,0 +1,74 @@
+"""A connection's lifecycle: activate, pause, resume, needs attention."""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.errors import SyncError
+from integrations.models import Connection, WebhookEvent
+from integrations.registry import connector_get
+
+logger = logging.getLogger(__name__)
+
+
+class ActivationError(SyncError):
+    """Activation was refused; the connection stays as it was and can be activated again."""
+
+
+def connection_activate(*, connection: Connection) -> None:
+    """Registers the connector's webhook and turns the connection active, all or nothing.
+
+    The connector's `on_activate` (for ROLLER: register the webhook with a new key) runs
+    first and stores what it got in its own transaction; only then does the connection turn
+    active. When it raises, the connection keeps its status and the error says what to do.
+    """
+    spec = connector_get(connection.connector_type)
+    if spec is None:
+        raise ActivationError(f"No connector of type '{connection.connector_type}' is installed.")
+    if spec.on_activate is not None:
+        spec.on_activate(connection)
+    with transaction.atomic():
+        _set_status(connection, Connection.Status.ACTIVE, reason="")
+        if connection.activated_at is None:
+            connection.activated_at = timezone.now()
+            connection.save(update_fields=["activated_at"])
+    logger.info("connection %s activated", connection.pk)
+
+
+def connection_pause(*, connection: Connection) -> None:
+    """Webhooks keep being stored (and answered 200); they are processed on resume."""
+    _set_status(connection, Connection.Status.PAUSED, reason="")
+
+
+def connection_resume(*, connection: Connection) -> int:
+    """Active again; the events stored while paused go to the workers. Returns how many."""
+    from integrations.services.dispatch import webhook_events_enqueue
+
+    with transaction.atomic():
+        _set_status(connection, Connection.Status.ACTIVE, reason="")
+        waiting = list(
+            WebhookEvent.objects.filter(connection=connection, status=WebhookEvent.Status.RECEIVED).values_list(
+                "pk", flat=True
+            )
+        )
+        return webhook_events_enqueue(event_ids=waiting)
+
+
+def connection_mark_needs_attention(*, connection: Connection, reason: str) -> None:
+    """Something only a person can fix; `reason` says what and what to do about it."""
+    if connection.status == Connection.Status.PAUSED:
+        return
+    if connection.status == Connection.Status.NEEDS_ATTENTION and connection.status_reason == reason:
+        return
+    logger.warning("connection %s needs attention: %s", connection.pk, reason)
+    _set_status(connection, Connection.Status.NEEDS_ATTENTION, reason=reason)
+
+
+def _set_status(connection: Connection, status: str, *, reason: str) -> None:
+    connection.status = status
+    connection.status_reason = reason
+    connection.status_changed_at = timezone.now()
+    Connection.objects.filter(pk=connection.pk).update(
+        status=status, status_reason=reason, status_changed_at=connection.status_changed_at
+    )

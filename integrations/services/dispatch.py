@@ -1,0 +1,78 @@
+"""Handing stored events to the workers: the dispatcher, the sweeper, and enqueueing.
+
+The webhook view only inserts (a publish on the request path would halve its throughput);
+the dispatcher publishes what was stored, woken by PostgreSQL NOTIFY or a short poll. The
+sweeper catches whatever fell through: a broker that was down, a dispatcher that was not
+running, a retry message or a worker that was lost.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from integrations.models import WebhookEvent
+from integrations.services.events import DISPATCHABLE_STATUSES, STALE_CLAIM
+
+logger = logging.getLogger(__name__)
+Status = WebhookEvent.Status
+
+# How long a published event may sit unclaimed before the sweeper publishes it again.
+REENQUEUE_AFTER = timedelta(minutes=2)
+# How long a stored event may wait for the dispatcher before the sweeper takes over.
+UNDISPATCHED_AFTER = timedelta(seconds=30)
+
+
+def webhook_events_enqueue(*, event_ids: list[int]) -> int:
+    """Marks the events as handed over and publishes one task each, after commit."""
+    if not event_ids:
+        return 0
+    WebhookEvent.objects.filter(pk__in=event_ids).update(enqueued_at=timezone.now())
+    transaction.on_commit(lambda: _publish(event_ids))
+    return len(event_ids)
+
+
+def _publish(event_ids: list[int]) -> None:
+    from integrations.tasks import process_webhook_event
+
+    for event_id in event_ids:
+        try:
+            process_webhook_event.apply_async(args=[event_id], retry=False)
+        except Exception as exc:  # noqa: BLE001 - the broker may be down; the sweeper retries
+            logger.warning("could not publish webhook event %s (%s); the sweeper will", event_id, exc)
+            return
+
+
+def webhook_events_dispatch(*, limit: int = 500) -> int:
+    """Publishes stored events nobody has handed over yet; returns how many."""
+    with transaction.atomic():
+        ids = list(
+            WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=Status.RECEIVED, enqueued_at__isnull=True, connection__status__in=DISPATCHABLE_STATUSES)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        return webhook_events_enqueue(event_ids=ids)
+
+
+def webhook_events_sweep(*, limit: int = 1000) -> int:
+    """Publishes again what was left behind; returns how many."""
+    now = timezone.now()
+    left_behind = (
+        Q(status=Status.RECEIVED, enqueued_at__isnull=True, received_at__lt=now - UNDISPATCHED_AFTER)
+        | Q(status=Status.RECEIVED, enqueued_at__lt=now - REENQUEUE_AFTER)
+        | Q(status=Status.FAILED, next_attempt_at__lt=now - REENQUEUE_AFTER)
+        | Q(status=Status.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
+    )
+    with transaction.atomic():
+        ids = list(
+            WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(left_behind, connection__status__in=DISPATCHABLE_STATUSES)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            logger.info("sweeper re-enqueues %s webhook event(s)", len(ids))
+        return webhook_events_enqueue(event_ids=ids)

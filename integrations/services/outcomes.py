@@ -1,0 +1,84 @@
+"""Recording what happened to each record, and counting it per day.
+
+RecordOutcome rows are purged after a while; OutcomeDailyCount keeps the numbers (per
+connection, day, entity, outcome and reason) so that "how many bookings were left out for
+having no contact, this month" can still be answered.
+"""
+
+from collections import Counter
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db import connection as db
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.models import Connection, OutcomeDailyCount, RecordOutcome, SyncRun, WebhookEvent
+from integrations.outcomes import Reason
+from integrations.records import OutcomeData
+
+
+def outcomes_record(
+    *,
+    connection: Connection,
+    outcomes: Sequence[OutcomeData] = (),
+    entity: str | None = None,
+    rows: Sequence[tuple[str, str, str, str]] = (),
+    webhook_event: WebhookEvent | None = None,
+    sync_run: SyncRun | None = None,
+    healed: bool = False,
+) -> list[RecordOutcome]:
+    """Stores the outcomes (one statement) and adds them to the day's counts (one more).
+
+    An outcome about a minor keeps no source id and no detail, whatever the caller passed:
+    nothing about a minor is stored, not even in the log of what was left out.
+
+    `entity` with `rows` of (source_id, outcome, reason, detail) is a shorthand for outcomes
+    of one entity.
+    """
+    outcomes = [
+        *outcomes,
+        *(OutcomeData(entity, outcome, reason, source_id, detail) for source_id, outcome, reason, detail in rows),
+    ]
+    if not outcomes:
+        return []
+    records = [
+        RecordOutcome(
+            connection=connection,
+            entity=o.entity,
+            outcome=o.outcome,
+            reason=o.reason,
+            source_id="" if o.reason == Reason.MINOR else o.source_id[:64],
+            detail="" if o.reason == Reason.MINOR else o.detail[:300],
+            webhook_event=webhook_event,
+            sync_run=sync_run,
+            healed=healed,
+        )
+        for o in outcomes
+    ]
+    with transaction.atomic():
+        created = RecordOutcome.objects.bulk_create(records)
+        _daily_counts_add(connection, Counter((o.entity, o.outcome, o.reason) for o in outcomes))
+    return created
+
+
+def _daily_counts_add(connection: Connection, counts: Counter) -> None:
+    """count = count + n, in one INSERT … ON CONFLICT, so concurrent workers never lose one."""
+    try:
+        zone = ZoneInfo(connection.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    day = timezone.localdate(timezone=zone)  # the venue's day, as the account's users see it
+    qn = db.ops.quote_name
+    table = qn(OutcomeDailyCount._meta.db_table)
+    key = ", ".join(qn(c) for c in ("connection_id", "day", "entity", "outcome", "reason"))
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(counts))
+    params = []
+    for (entity, outcome, reason), count in sorted(counts.items()):
+        params += [connection.pk, db.ops.adapt_datefield_value(day), entity, outcome, reason, count]
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key}, {qn('count')}) VALUES {values} "  # noqa: S608 - our identifiers
+            f"ON CONFLICT ({key}) DO UPDATE SET {qn('count')} = {table}.{qn('count')} + excluded.{qn('count')}",
+            params,
+        )

@@ -1,0 +1,283 @@
+"""One upsert per entity, taking a batch: a webhook passes one row, an import a page of 1,000.
+
+Each is one `INSERT … ON CONFLICT (connection_id, <key>) DO UPDATE … WHERE <version guard>`
+statement per batch (raw SQL: the ORM has no conditional upsert), working on PostgreSQL and
+SQLite. The guard is the rule of the synced store: a row is overwritten only by a strictly
+newer source version. So an older version never overwrites a newer one whatever order they
+arrive in, the same version twice changes nothing (a redelivery reports "unchanged"), and a
+row without a version (a product made from an order) never overwrites anything.
+
+Each upsert reports, per input row, whether it was created, updated or left unchanged: it
+reads the batch's existing keys first, inside the same transaction, and the statement's
+RETURNING says which rows it wrote.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.models import Connection, Contact, ContactSourceLink, Order, OrderLine, Product
+from integrations.outcomes import Outcome
+from integrations.records import ContactData, OrderData, ProductData
+from integrations.services.batch import ids_by, newest_per_key, outcome_of, rows_insert, rows_upsert, table
+
+
+@dataclass(frozen=True, slots=True)
+class Upserted:
+    """What an upsert did with one input row (in input order)."""
+
+    key: str  # the row's key: match value, external id
+    id: int | None  # the stored row's id (None only when nothing is stored under the key)
+    outcome: Outcome  # created, updated or unchanged
+
+
+class ProductsMissing(Exception):
+    """Orders name products the store does not know: nothing was written.
+
+    The caller creates them (e.g. from the source's product list, marked created_from_order)
+    and calls orders_upsert again.
+    """
+
+    def __init__(self, external_ids: Iterable[str]):
+        self.external_ids = sorted(set(external_ids))
+        super().__init__(f"{len(self.external_ids)} product(s) unknown to the store: {', '.join(self.external_ids)}")
+
+
+# --- contacts -----------------------------------------------------------------------------
+
+
+def contacts_upsert(*, connection: Connection, contacts: Sequence[ContactData], healed: bool = False) -> list[Upserted]:
+    """Writes contacts (prepared by integrations.rules.contact_prepare) and links each source
+    id to its contact. Several people with one matching value are one contact: the newest
+    version among them is written, and each of them is linked to it.
+
+    Consent that is None leaves the stored consent as it is; its time moves only when the
+    value does. A person whose link holds a newer version than this row (their email changed
+    since, say) is left as they are: the row is stale.
+    """
+    if any(not contact.match_value for contact in contacts):
+        raise ValueError("Every contact needs its match value: call rules.contact_prepare first.")
+    if not contacts:
+        return []
+    with transaction.atomic():
+        links = {
+            source_id: (contact_id, version)
+            for source_id, contact_id, version in ContactSourceLink.objects.filter(
+                connection=connection, source_id__in={c.source_id for c in contacts if c.source_id}
+            ).values_list("source_id", "contact_id", "source_version")
+        }
+        fresh = [c for c in contacts if not _superseded(c, links.get(c.source_id))]
+        newest = newest_per_key(fresh, key=lambda c: c.match_value, version=lambda c: c.source_version)
+        existing = ids_by(Contact, connection, "match_value", newest)
+        now = timezone.now()
+        t = table(Contact)
+        update = {}
+        for field in ("email_consent", "sms_consent"):
+            # None from the source keeps ours; the time moves only when the value changes.
+            update[field] = f"CASE WHEN excluded.{field} IS NULL THEN {t}.{field} ELSE excluded.{field} END"
+            update[f"{field}_at"] = (
+                f"CASE WHEN excluded.{field} IS NULL OR {t}.{field} = excluded.{field} "
+                f"THEN {t}.{field}_at ELSE excluded.{field}_at END"
+            )
+        written = rows_upsert(
+            Contact,
+            key="match_value",
+            rows=[_contact_row(connection, c, healed=healed, now=now) for c in newest.values()],
+            update=update,
+        )
+        ids = {**existing, **written}
+        _links_upsert(connection=connection, contacts=fresh, contact_ids=ids, now=now)
+        fresh_ids = {id(c) for c in fresh}
+        results = []
+        for contact in contacts:
+            key = contact.match_value
+            if id(contact) in fresh_ids:
+                was_written = key in written and newest[key] is contact
+                results.append(
+                    Upserted(key, ids.get(key), outcome_of(key, written=was_written, existed=key in existing))
+                )
+            else:  # stale: the person's contact is the one their newer version linked them to
+                results.append(Upserted(key, links[contact.source_id][0], Outcome.UNCHANGED))
+        return results
+
+
+def _contact_row(connection: Connection, c: ContactData, *, healed: bool, now: dt.datetime) -> dict:
+    consent_at = c.source_version or now
+    return {
+        "connection_id": connection.pk,
+        "match_value": c.match_value,
+        "email": c.email,
+        "phone": c.phone,
+        "first_name": c.first_name,
+        "last_name": c.last_name,
+        "date_of_birth": c.date_of_birth,
+        "gender": c.gender,
+        "street": c.street,
+        "city": c.city,
+        "postcode": c.postcode,
+        "state": c.state,
+        "country": c.country,
+        "email_consent": c.email_consent,
+        "email_consent_at": consent_at if c.email_consent is not None else None,
+        "sms_consent": c.sms_consent,
+        "sms_consent_at": consent_at if c.sms_consent is not None else None,
+        "source_version": c.source_version,
+        "healed": healed,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _superseded(contact: ContactData, link: tuple[int, dt.datetime | None] | None) -> bool:
+    """A newer version of this person was written already (or this one has no version)."""
+    if link is None:
+        return False
+    _contact_id, link_version = link
+    return contact.source_version is None or (link_version is not None and link_version > contact.source_version)
+
+
+def _links_upsert(
+    *, connection: Connection, contacts: Sequence[ContactData], contact_ids: dict[str, int], now: dt.datetime
+) -> None:
+    newest = newest_per_key(
+        [c for c in contacts if c.source_id], key=lambda c: c.source_id, version=lambda c: c.source_version
+    )
+    rows = [
+        {
+            "connection_id": connection.pk,
+            "source_id": c.source_id,
+            "contact_id": contact_ids[c.match_value],
+            "source_version": c.source_version,
+            "created_at": now,
+        }
+        for c in newest.values()
+        if c.match_value in contact_ids
+    ]
+    rows_upsert(ContactSourceLink, key="source_id", rows=rows)
+
+
+# --- products -----------------------------------------------------------------------------
+
+
+def products_upsert(*, connection: Connection, products: Sequence[ProductData]) -> list[Upserted]:
+    """Writes products, parents before their variations so that a variation finds its parent.
+
+    `created_from_order` is the product's origin: set when it is created and never changed by
+    an update, so products made from orders stay recognisable after a sync fills them in.
+    """
+    if not products:
+        return []
+    with transaction.atomic():
+        newest = newest_per_key(products, key=lambda p: p.external_id, version=lambda p: p.source_version)
+        existing = ids_by(Product, connection, "external_id", newest)
+        written: dict[str, int] = {}
+        for variations in (False, True):
+            phase = [p for p in newest.values() if (p.parent_external_id in newest) == variations]
+            parent_ids = ids_by(Product, connection, "external_id", {p.parent_external_id for p in phase} - {None})
+            now = timezone.now()
+            rows = [_product_row(connection, p, parent_id=parent_ids.get(p.parent_external_id), now=now) for p in phase]
+            written |= rows_upsert(Product, key="external_id", rows=rows, keep=("created_from_order",))
+        return [_result(p.external_id, p, newest=newest, written=written, existing=existing) for p in products]
+
+
+def _product_row(connection: Connection, p: ProductData, *, parent_id: int | None, now: dt.datetime) -> dict:
+    return {
+        "connection_id": connection.pk,
+        "external_id": p.external_id,
+        "parent_id": parent_id,
+        "name": p.name,
+        "product_type": p.product_type,
+        "price": p.price,
+        "category": p.category,
+        "active": p.active,
+        "created_from_order": p.created_from_order,
+        "source_version": p.source_version,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+# --- orders -------------------------------------------------------------------------------
+
+
+def orders_upsert(*, connection: Connection, orders: Sequence[OrderData], healed: bool = False) -> list[Upserted]:
+    """Writes orders with their lines. The lines are always those of the newest version: they
+    are replaced, under a lock on the order, only when the order row itself was written.
+
+    Raises ProductsMissing, before writing anything, when a line names a product the store
+    does not know.
+    """
+    if any(order.contact_id is None for order in orders):
+        raise ValueError("Every order needs its contact: an order is never stored without one.")
+    if not orders:
+        return []
+    with transaction.atomic():
+        newest = newest_per_key(orders, key=lambda o: o.external_id, version=lambda o: o.source_version)
+        wanted = {line.product_external_id for o in newest.values() for line in o.lines}
+        product_ids = ids_by(Product, connection, "external_id", wanted)
+        if wanted - set(product_ids):
+            raise ProductsMissing(wanted - set(product_ids))
+        existing = ids_by(Order, connection, "external_id", newest)
+        now = timezone.now()
+        rows = [_order_row(connection, o, healed=healed, now=now) for o in newest.values()]
+        written = rows_upsert(Order, key="external_id", rows=rows)
+        if written:
+            _lines_replace(orders=[newest[key] for key in written], order_ids=written, product_ids=product_ids)
+        return [_result(o.external_id, o, newest=newest, written=written, existing=existing) for o in orders]
+
+
+def _order_row(connection: Connection, o: OrderData, *, healed: bool, now: dt.datetime) -> dict:
+    return {
+        "connection_id": connection.pk,
+        "external_id": o.external_id,
+        "reference": o.reference,
+        "contact_id": o.contact_id,
+        "channel": o.channel,
+        "source_channel": o.source_channel,
+        "status": o.status,
+        "ordered_at": o.ordered_at,
+        "visit_date": o.visit_date,
+        "total": o.total,
+        "discount": o.discount,
+        "currency": o.currency,
+        "source_version": o.source_version,
+        "healed": healed,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _lines_replace(*, orders: Sequence[OrderData], order_ids: dict[str, int], product_ids: dict[str, int]) -> None:
+    ids = sorted(order_ids.values())
+    # The lock makes two versions of one order replace its lines one after the other, never
+    # interleaved (PostgreSQL; SQLite serialises write transactions anyway).
+    list(Order.objects.select_for_update().filter(id__in=ids).values_list("id", flat=True))
+    OrderLine.objects.filter(order_id__in=ids).delete()
+    rows = [
+        {
+            "order_id": order_ids[order.external_id],
+            "external_id": line.external_id,
+            "product_id": product_ids[line.product_external_id],
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "discount": line.discount,
+            "visit_date": line.visit_date,
+        }
+        for order in orders
+        for line in {line.external_id: line for line in order.lines}.values()  # a line twice counts once
+    ]
+    rows_insert(OrderLine, rows=rows)
+
+
+# --- shared -------------------------------------------------------------------------------
+
+
+def _result(key: str, item: object, *, newest: dict, written: dict, existing: dict) -> Upserted:
+    """What happened to one input row: only the newest row of its key can have been written."""
+    was_written = key in written and newest[key] is item
+    return Upserted(
+        key, written.get(key, existing.get(key)), outcome_of(key, written=was_written, existed=key in existing)
+    )

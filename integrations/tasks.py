@@ -1,0 +1,20 @@
+"""Celery tasks: thin. They take ids, call a service, and turn its answer into a retry."""
+
+from celery import shared_task
+
+from integrations.services.dispatch import webhook_events_sweep
+from integrations.services.events import webhook_event_process
+
+
+@shared_task(bind=True, name="integrations.tasks.process_webhook_event", soft_time_limit=60, time_limit=90)
+def process_webhook_event(self, event_id: int) -> str:
+    result = webhook_event_process(event_id=event_id, task_id=self.request.id)
+    if result.retry_in is not None:
+        # Same task id on retry, so the retried message may claim the event again.
+        raise self.retry(countdown=result.retry_in, max_retries=None)
+    return result.status
+
+
+@shared_task(name="integrations.tasks.sweep_webhook_events", soft_time_limit=60, time_limit=90)
+def sweep_webhook_events() -> int:
+    return webhook_events_sweep()

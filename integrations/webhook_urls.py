@@ -1,3 +1,0 @@
-"""Webhook addresses, one package of views per source system."""
-
-urlpatterns: list = []

@@ -1,0 +1,21 @@
+import pytest
+
+from tests.support import fake_connector
+
+
+@pytest.fixture
+def fake_connector_registered():
+    fake_connector.register()
+    return fake_connector.TYPE
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Task ids the dispatcher, the sweeper or a replay published, instead of a broker."""
+    from integrations.tasks import process_webhook_event
+
+    sent: list[int] = []
+    monkeypatch.setattr(
+        process_webhook_event, "apply_async", lambda args, **kwargs: sent.append(args[0])
+    )
+    return sent

@@ -1,0 +1,89 @@
+"""Handing events to workers: the dispatcher and the sweeper (reliability scenario 10)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from integrations.models import Connection, WebhookEvent
+from integrations.services import dispatch
+from integrations.services.dispatch import webhook_events_dispatch, webhook_events_sweep
+from tests.factories import ConnectionFactory
+
+pytestmark = pytest.mark.django_db
+Status = WebhookEvent.Status
+
+
+@pytest.fixture
+def connection():
+    return ConnectionFactory()
+
+
+def stored(connection, **fields) -> WebhookEvent:
+    return WebhookEvent.objects.create(
+        connection=connection, message_id=f"m{WebhookEvent.objects.count()}", object_type="Thing", **fields
+    )
+
+
+def test_the_dispatcher_publishes_each_new_event_once(connection, published, django_capture_on_commit_callbacks):
+    first, second = stored(connection), stored(connection)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhook_events_dispatch() == 2
+        assert webhook_events_dispatch() == 0
+    assert published == [first.pk, second.pk]
+
+
+def test_the_dispatcher_leaves_paused_and_draft_connections_alone(published):
+    stored(ConnectionFactory(status=Connection.Status.PAUSED))
+    stored(ConnectionFactory(status=Connection.Status.DRAFT))
+    assert webhook_events_dispatch() == 0
+
+
+def test_an_event_the_broker_never_got_is_found_by_the_sweeper(
+    connection, monkeypatch, django_capture_on_commit_callbacks
+):
+    from integrations.tasks import process_webhook_event
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError("broker down")
+
+    event = stored(connection)
+    monkeypatch.setattr(process_webhook_event, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        webhook_events_dispatch()  # marked as handed over, but the publish failed
+
+    sent = []
+    monkeypatch.setattr(process_webhook_event, "apply_async", lambda args, **kw: sent.append(args[0]))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhook_events_sweep() == 0  # too early to tell it from a busy queue
+        WebhookEvent.objects.update(enqueued_at=timezone.now() - dispatch.REENQUEUE_AFTER - timedelta(seconds=1))
+        assert webhook_events_sweep() == 1
+    assert sent == [event.pk]
+
+
+def test_the_sweeper_takes_over_when_the_dispatcher_is_not_running(connection, published):
+    event = stored(connection)
+    WebhookEvent.objects.update(received_at=timezone.now() - dispatch.UNDISPATCHED_AFTER - timedelta(seconds=1))
+    assert webhook_events_sweep() == 1
+    assert WebhookEvent.objects.get(pk=event.pk).enqueued_at is not None
+
+
+def test_the_sweeper_republishes_a_retry_whose_message_was_lost(connection, published):
+    stored(connection, status=Status.FAILED, next_attempt_at=timezone.now() - timedelta(minutes=10))
+    stored(connection, status=Status.FAILED, next_attempt_at=timezone.now() + timedelta(minutes=10))
+    stored(connection, status=Status.FAILED, next_attempt_at=None)  # waits for a replay
+    assert webhook_events_sweep() == 1
+
+
+def test_the_sweeper_rescues_an_event_whose_worker_was_lost(connection, published):
+    stored(connection, status=Status.PROCESSING, claimed_at=timezone.now() - timedelta(hours=1))
+    stored(connection, status=Status.PROCESSING, claimed_at=timezone.now())
+    assert webhook_events_sweep() == 1
+
+
+def test_the_sweeper_leaves_finished_events_alone(connection, published):
+    old = timezone.now() - timedelta(days=1)
+    stored(connection, status=Status.PROCESSED, enqueued_at=old)
+    stored(connection, status=Status.DEAD, enqueued_at=old)
+    stored(connection, status=Status.SKIPPED, enqueued_at=old)
+    assert webhook_events_sweep() == 0

@@ -1,0 +1,45 @@
+"""A connector that exists only in tests, to drive the core's machinery without ROLLER.
+
+Its one handler reads a JSON body {"thing": "<id>", "fail": "<how>"} and records an
+outcome for the thing. It is registered in the test process by the `fake_connector`
+fixture and in a real worker by tests.support.worker_app.
+"""
+
+import json
+import os
+import signal
+from pathlib import Path
+
+from integrations.errors import ConnectionBrokenError, RecordError, TransientError
+from integrations.models import RecordOutcome, WebhookEvent
+from integrations.outcomes import Entity, Outcome, Reason
+from integrations.registry import ConnectorSpec, connector_register
+
+TYPE = "fake"
+
+
+def thing_created(event: WebhookEvent) -> None:
+    body = json.loads(event.body)
+    fail = body.get("fail")
+    if fail == "transient":
+        raise TransientError("the source is down", retry_after=body.get("retry_after"))
+    if fail == "broken":
+        raise ConnectionBrokenError("The source rejected our credentials: enter new ones.")
+    if fail == "record":
+        raise RecordError("the thing has no id", reason=Reason.INVALID_PAYLOAD)
+    # Write first, then fail: proves the write is rolled back with the failure.
+    RecordOutcome.objects.create(
+        connection=event.connection, entity=Entity.CONTACT, source_id=body["thing"], outcome=Outcome.CREATED,
+        webhook_event=event,
+    )  # fmt: skip
+    if fail == "crash":
+        raise RuntimeError("a bug")
+    marker = body.get("die_once_marker")
+    if marker and not Path(marker).exists():
+        Path(marker).write_text("died")
+        # The worker process is killed in the middle of the task, before its commit.
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def register() -> None:
+    connector_register(ConnectorSpec(type=TYPE, label="Fake", handlers={("Thing", "Created"): thing_created}))
