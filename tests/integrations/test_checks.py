@@ -1,7 +1,6 @@
 """Production refuses to start on a configuration it cannot run safely with."""
 
 import pytest
-
 from django.core.checks import run_checks
 
 from integrations.checks import DEV_FIELD_KEY

@@ -9,7 +9,7 @@ import signal
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import connection, close_old_connections
+from django.db import close_old_connections, connection
 
 from integrations.services.dispatch import webhook_events_dispatch
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         while self.running:
             try:
                 sent = webhook_events_dispatch(limit=batch)
-            except Exception:  # noqa: BLE001 - keep dispatching after a database hiccup
+            except Exception:
                 logger.exception("dispatching failed; trying again shortly")
                 close_old_connections()
                 time.sleep(1)

@@ -15,8 +15,8 @@ from django.utils import timezone
 from integrations.models import Connection, WebhookEvent
 from integrations.outcomes import Reason
 from integrations.roller import intake
-from integrations.services.dispatch import webhook_events_dispatch
 from integrations.services.connections import connection_pause, connection_resume
+from integrations.services.dispatch import webhook_events_dispatch
 from tests.factories import RollerSettingsFactory
 
 KEY = "the-registered-webhook-key-0123456789abcdef"
