@@ -18,3 +18,7 @@ def process_webhook_event(self, event_id: int) -> str:
 @shared_task(name="integrations.tasks.sweep_webhook_events", soft_time_limit=60, time_limit=90)
 def sweep_webhook_events() -> int:
     return webhook_events_sweep()
+
+
+# Celery's autodiscovery imports this module only; the other task modules register here.
+from integrations import tasks_monitoring, tasks_sync  # noqa: E402, F401

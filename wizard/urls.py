@@ -1,9 +1,12 @@
-from django.urls import path
+from django.urls import include, path
 
-from wizard import views
+from wizard.views import connectors
 
 app_name = "wizard"
 
 urlpatterns = [
-    path("", views.connection_list, name="connection_list"),
+    path("", connectors.connection_list, name="connection_list"),
+    # The setup wizard's steps, and the connection page (monitoring) of an account's users.
+    path("", include("wizard.urls_setup")),
+    path("", include("wizard.urls_connection")),
 ]

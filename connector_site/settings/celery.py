@@ -48,9 +48,9 @@ QUEUE_EVENTS = "events"
 QUEUE_IMPORTS = "imports"
 CELERY_TASK_DEFAULT_QUEUE = QUEUE_EVENTS
 CELERY_TASK_ROUTES = {
-    "integrations.tasks.import_*": {"queue": QUEUE_IMPORTS},
-    "integrations.tasks.sync_*": {"queue": QUEUE_IMPORTS},
-    "integrations.tasks.preview_*": {"queue": QUEUE_IMPORTS},
+    "integrations.tasks_sync.*": {"queue": QUEUE_IMPORTS},
+    "integrations.tasks_monitoring.*": {"queue": QUEUE_IMPORTS},
+    "wizard.tasks.*": {"queue": QUEUE_IMPORTS},
 }
 
 # Celery's Django fix-up closes the database connection around every task unless told to

@@ -1,0 +1,1 @@
+"""Celery tasks of monitoring: retention purge, alert digests (imported by integrations.tasks)."""

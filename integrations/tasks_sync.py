@@ -1,0 +1,1 @@
+"""Celery tasks of product syncs, imports and reconciliation (imported by integrations.tasks)."""
