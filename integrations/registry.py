@@ -4,12 +4,16 @@ A second source system is one new package that registers itself in its AppConfig
 the core never imports a connector.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from integrations.models import Connection, WebhookEvent
+    from integrations.records import ContactData
+    from integrations.services.imports import WindowRecords
+    from integrations.services.products_sync import ProductsRead
 
 # A handler processes one stored webhook event. It runs inside the transaction that marks
 # the event processed, records its RecordOutcomes, and raises an integrations.errors type
@@ -27,6 +31,22 @@ class ConnectorSpec:
     # connector knows (registering its webhook, say). Optional.
     on_activate: Callable[["Connection"], None] | None = None
     on_delete: Callable[["Connection"], None] | None = None
+
+    # What the connector reads for product syncs, imports and reconciliations (all optional;
+    # without them a connection of this type has no such syncs). The core writes what they
+    # return through the same rules and upserts as webhooks (integrations.services.imports).
+    # - read_products(connection): the source's whole product list.
+    # - read_window(connection, stream, start, end): one window (at most a day, venue-local)
+    #   of a SyncRun.Stream: waivers, contacts or orders modified in [start, end).
+    # - read_people(connection, source_ids): people the store does not know (a booking's
+    #   holder), by source id; None for one the source no longer has.
+    # - check_webhook(connection): why the source's webhook to us is not working, or None.
+    # - import_calls_per_second: the pace of read_window's calls, for duration estimates.
+    read_products: Callable[["Connection"], "ProductsRead"] | None = None
+    read_window: Callable[["Connection", str, dt.datetime, dt.datetime], "WindowRecords"] | None = None
+    read_people: Callable[["Connection", list[str]], "dict[str, ContactData | None]"] | None = None
+    check_webhook: Callable[["Connection"], str | None] | None = None
+    import_calls_per_second: float | None = None
 
 
 _connectors: dict[str, ConnectorSpec] = {}

@@ -15,6 +15,22 @@ def process_webhook_event(self, event_id: int) -> str:
     return result.status
 
 
+@shared_task(bind=True, name="integrations.tasks.process_webhook_events", soft_time_limit=120, time_limit=150)
+def process_webhook_events(self, event_ids: list[int]) -> list[str]:
+    """A few events handed over together by the dispatcher; each is claimed on its own.
+
+    A redelivery of this message (worker lost) carries the same task id, so it may finish
+    the event it was in the middle of; the ones already done are no longer claimable.
+    """
+    statuses = []
+    for event_id in event_ids:
+        result = webhook_event_process(event_id=event_id, task_id=self.request.id)
+        if result.retry_in is not None:
+            process_webhook_event.apply_async(args=[event_id], countdown=result.retry_in)
+        statuses.append(result.status)
+    return statuses
+
+
 @shared_task(name="integrations.tasks.sweep_webhook_events", soft_time_limit=60, time_limit=90)
 def sweep_webhook_events() -> int:
     return webhook_events_sweep()

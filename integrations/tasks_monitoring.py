@@ -1,1 +1,17 @@
 """Celery tasks of monitoring: retention purge, alert digests (imported by integrations.tasks)."""
+
+from celery import shared_task
+
+from integrations.services.alerts import alerts_send
+from integrations.services.retention import retention_purge
+
+
+@shared_task(name="integrations.tasks_monitoring.purge_expired_data", soft_time_limit=30 * 60, time_limit=35 * 60)
+def purge_expired_data() -> dict:
+    result = retention_purge()
+    return {"bodies_blanked": result.bodies_blanked, "outcomes_deleted": result.outcomes_deleted}
+
+
+@shared_task(name="integrations.tasks_monitoring.send_alert_digests", soft_time_limit=120, time_limit=180)
+def send_alert_digests() -> int:
+    return len(alerts_send())

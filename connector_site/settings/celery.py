@@ -6,6 +6,7 @@ https://docs.celeryq.dev/en/stable/userguide/configuration.html
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 env = environ.Env()
 _BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -60,4 +61,11 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
 CELERY_BEAT_SCHEDULE = {
     # Catches events the dispatcher could not hand over (broker down) or a lost worker left.
     "sweep-webhook-events": {"task": "integrations.tasks.sweep_webhook_events", "schedule": 60.0},
+    # Raw webhook bodies and record outcomes older than RETENTION_DAYS; daily counts stay.
+    "purge-expired-data": {
+        "task": "integrations.tasks_monitoring.purge_expired_data",
+        "schedule": crontab(hour=3, minute=17),
+    },
+    # One e-mail per connection when something new needs attention (a digest, not per record).
+    "send-alert-digests": {"task": "integrations.tasks_monitoring.send_alert_digests", "schedule": 300.0},
 }

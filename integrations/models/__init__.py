@@ -1,10 +1,12 @@
 from integrations.models.accounts import Account, Membership
+from integrations.models.alerts import AlertState
 from integrations.models.connections import Connection
 from integrations.models.runs import KnownMinor, OutcomeDailyCount, RecordOutcome, SyncRun, WebhookEvent
 from integrations.models.store import Contact, ContactSourceLink, Order, OrderLine, Product
 
 __all__ = [
     "Account",
+    "AlertState",
     "Connection",
     "Contact",
     "ContactSourceLink",

@@ -18,7 +18,11 @@ class WebhookEvent(models.Model):
         FAILED = "failed", "Failed"
         DEAD = "dead", "Dead"
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="webhook_events")
+    # No index of its own: the unique (connection, message id) index serves connection lookups,
+    # and every index is paid for by each webhook's insert.
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="webhook_events", db_index=False
+    )
     message_id = models.CharField(max_length=100, help_text="The source's message id")
     object_type = models.CharField(max_length=40, blank=True, help_text="e.g. Booking, Customer")
     event_type = models.CharField(max_length=40, blank=True, help_text="e.g. Created, Updated")
@@ -49,8 +53,19 @@ class WebhookEvent(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "received_at"]),
-            models.Index(fields=["connection", "status"]),
             models.Index(fields=["connection", "received_at"]),
+            # Small on purpose: only the events still to hand over (the dispatcher polls it)
+            # and the ones that went wrong (counted on the monitoring pages).
+            models.Index(
+                fields=["id"],
+                condition=Q(status="received", enqueued_at__isnull=True),
+                name="webhook_event_undispatched",
+            ),
+            models.Index(
+                fields=["connection", "status"],
+                condition=Q(status__in=["failed", "dead"]),
+                name="webhook_event_failing",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -216,6 +216,9 @@ def _order_write(ev: _Event, order: OrderData, *, holder: ContactData, booking: 
 
 def _products_create(ev: _Event, external_ids: list[str], *, booking: BookingRecord) -> None:
     listed = {product.product_id: product for product in _products_listed(ev.connection)}
+    if any(external_id not in listed for external_id in external_ids):
+        # A product new in ROLLER is likely newer than our cached list: ask once more.
+        listed = {product.product_id: product for product in _products_listed(ev.connection, fresh=True)}
     parent_ids = {listed[i].parent_id for i in external_ids if i in listed and listed[i].parent_id}
     known = set(
         Product.objects.filter(connection=ev.connection, external_id__in=parent_ids).values_list(
@@ -239,9 +242,9 @@ def _products_create(ev: _Event, external_ids: list[str], *, booking: BookingRec
             ev.outcome(Entity.PRODUCT, Outcome.CREATED, source_id=product.key, detail=detail)
 
 
-def _products_listed(connection: Connection) -> list:
+def _products_listed(connection: Connection, *, fresh: bool = False) -> list:
     key = f"roller:products:{connection.public_id}"
-    payload = cache.get(key)
+    payload = None if fresh else cache.get(key)
     if payload is None:
         payload = _client(connection).get_products()
         cache.set(key, payload, PRODUCTS_CACHE_SECONDS)

@@ -12,10 +12,8 @@ def fake_connector_registered():
 @pytest.fixture
 def published(monkeypatch):
     """Task ids the dispatcher, the sweeper or a replay published, instead of a broker."""
-    from integrations.tasks import process_webhook_event
+    from integrations.tasks import process_webhook_events
 
     sent: list[int] = []
-    monkeypatch.setattr(
-        process_webhook_event, "apply_async", lambda args, **kwargs: sent.append(args[0])
-    )
+    monkeypatch.setattr(process_webhook_events, "apply_async", lambda args, **kwargs: sent.extend(args[0]))
     return sent

@@ -19,7 +19,7 @@ from connector_site.celery_app import app
 from integrations.models import RecordOutcome, WebhookEvent
 from integrations.services import dispatch
 from integrations.services.dispatch import webhook_events_dispatch, webhook_events_sweep
-from integrations.tasks import process_webhook_event
+from integrations.tasks import process_webhook_events
 from tests.factories import ConnectionFactory
 from tests.support import fake_connector
 
@@ -106,16 +106,16 @@ def test_an_event_stored_while_the_broker_was_down_is_found_by_the_sweeper_and_p
     worker, connection, monkeypatch
 ):
     event = stored_event(connection, thing="t-sweep")
-    publish = process_webhook_event.apply_async
+    publish = process_webhook_events.apply_async
 
     def publish_to_a_broker_that_is_down(*args, **kwargs):
         # A real connection attempt to a port nothing listens on.
         with app.connection_for_write("redis://127.0.0.1:1/0") as down:
             return publish(*args, connection=down, **kwargs)
 
-    monkeypatch.setattr(process_webhook_event, "apply_async", publish_to_a_broker_that_is_down)
+    monkeypatch.setattr(process_webhook_events, "apply_async", publish_to_a_broker_that_is_down)
     webhook_events_dispatch()
-    monkeypatch.setattr(process_webhook_event, "apply_async", publish)
+    monkeypatch.setattr(process_webhook_events, "apply_async", publish)
     event.refresh_from_db()
     assert event.status == WebhookEvent.Status.RECEIVED and event.enqueued_at is not None
 

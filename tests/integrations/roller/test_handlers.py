@@ -369,6 +369,14 @@ def test_an_order_with_an_unknown_product_lands_with_the_product_made_from_rolle
     assert (Outcome.CREATED, "") in outcomes(event, Entity.PRODUCT)
 
 
+def test_a_product_newer_than_the_cached_product_list_is_still_made_from_roller_s_list(connection, roller_sandbox):
+    cache.set(f"roller:products:{connection.public_id}", [])  # a list cached before the product existed
+
+    deliver(connection, message("booking_created", customerId=adult(roller_sandbox), items=[item(1, 107400)]))
+
+    assert Product.objects.get(connection=connection, external_id="107400").name == "60 min Jump"
+
+
 def test_a_product_roller_no_longer_lists_is_made_from_the_order_line(connection, roller_sandbox):
     guest_id = adult(roller_sandbox)
 

@@ -42,18 +42,18 @@ def test_the_dispatcher_leaves_paused_and_draft_connections_alone(published):
 def test_an_event_the_broker_never_got_is_found_by_the_sweeper(
     connection, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from integrations.tasks import process_webhook_event
+    from integrations.tasks import process_webhook_events
 
     def broker_down(*args, **kwargs):
         raise ConnectionRefusedError("broker down")
 
     event = stored(connection)
-    monkeypatch.setattr(process_webhook_event, "apply_async", broker_down)
+    monkeypatch.setattr(process_webhook_events, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         webhook_events_dispatch()  # marked as handed over, but the publish failed
 
     sent = []
-    monkeypatch.setattr(process_webhook_event, "apply_async", lambda args, **kw: sent.append(args[0]))
+    monkeypatch.setattr(process_webhook_events, "apply_async", lambda args, **kw: sent.extend(args[0]))
     with django_capture_on_commit_callbacks(execute=True):
         assert webhook_events_sweep() == 0  # too early to tell it from a busy queue
         WebhookEvent.objects.update(enqueued_at=timezone.now() - dispatch.REENQUEUE_AFTER - timedelta(seconds=1))

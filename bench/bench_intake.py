@@ -1,0 +1,175 @@
+"""Webhook intake benchmark: requests a second and p99 latency, measured side by side.
+
+Three receivers, served by the same gunicorn (2 sync workers) on PostgreSQL, loaded by wrk
+from a second process on loopback with 8 concurrent senders:
+  bare   - the same Django stack answering 200 without touching the database;
+  naive  - one ORM insert plus Celery .delay() per request (bench/bench_urls.py);
+  ours   - the real ROLLER webhook view (authenticate, one INSERT … ON CONFLICT with NOTIFY),
+           with the dispatcher process publishing to Redis at the same time.
+
+Run:  .venv/bin/python bench/bench_intake.py [--duration 15]
+Needs PostgreSQL (127.0.0.1:5432, trust auth), Redis (127.0.0.1:6379) and wrk (apt install wrk).
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PYTHON = sys.executable
+DATABASE = "connector_bench"
+ENV = {
+    **os.environ,
+    "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
+    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/14",
+    "PYTHONPATH": str(ROOT),
+}
+KEY = "bench-webhook-key-" + "x" * 30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
+            conn.execute(f"CREATE DATABASE {DATABASE}")
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=ENV, check=True)
+
+
+def prepare_connection() -> tuple[str, int]:
+    os.environ.update({k: ENV[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL")})
+    import django
+
+    django.setup()
+    from integrations.models import Account, Connection, WebhookEvent
+    from integrations.roller.models import RollerSettings
+
+    WebhookEvent.objects.all().delete()
+    account, _ = Account.objects.get_or_create(name="Bench")
+    connection, _ = Connection.objects.get_or_create(
+        account=account, name="Bench venue", defaults={"connector_type": "roller", "status": "active"}
+    )
+    # Paused for "naive", active for "ours": set per run below.
+    RollerSettings.objects.update_or_create(
+        connection=connection,
+        defaults={"environment": "sandbox", "custom_base_url": "http://127.0.0.1:1", "webhook_key": KEY},
+    )
+    return str(connection.public_id), connection.pk
+
+
+def body_file(tmp: Path) -> Path:
+    fixture = ROOT / "tests/integrations/roller/fixtures/booking_created.json"
+    envelope = json.loads(fixture.read_text())
+    envelope["id"] = "__MESSAGE_ID__"
+    path = tmp / "body.json"
+    path.write_text(json.dumps(envelope))
+    return path
+
+
+def start(command: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        command, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def wait_for(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit("gunicorn did not start")
+
+
+def wrk(url: str, seconds: int, body: Path) -> dict:
+    env = {**os.environ, "BENCH_BODY_FILE": str(body), "BENCH_WEBHOOK_KEY": KEY, "BENCH_RUN": uuid.uuid4().hex[:8]}
+    out = subprocess.run(
+        ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "-s", str(ROOT / "bench/post.lua"), url],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "p50": percentiles.get("50"),
+        "p99": percentiles.get("99"),
+        "non2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--no-dispatcher", action="store_true", help="Measure the view alone (diagnosis).")
+    args = parser.parse_args()
+
+    ensure_database()
+    public_id, connection_id = prepare_connection()
+    from integrations.models import WebhookEvent
+
+    tmp = Path("/tmp/bench_intake")
+    tmp.mkdir(exist_ok=True)
+    body = body_file(tmp)
+    port = free_port()
+    gunicorn = start([PYTHON, "-m", "gunicorn", "connector_site.wsgi:application", "--workers", "2",
+                      "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"])  # fmt: skip
+    dispatcher = start([PYTHON, "manage.py", "dispatch_events"] if not args.no_dispatcher else ["sleep", "3600"])
+    base = f"http://127.0.0.1:{port}"
+    urls = {
+        "bare": f"{base}/bench/bare/{connection_id}/",
+        "naive": f"{base}/bench/naive/{connection_id}/",
+        "ours": f"{base}/webhooks/roller/{public_id}/",
+    }
+    results = {}
+    try:
+        wait_for(port)
+        for url in urls.values():
+            wrk(url, 3, body)  # warm up every path and connection
+        for name, url in urls.items():
+            before = WebhookEvent.objects.count()
+            results[name] = wrk(url, args.duration, body)
+            results[name]["stored"] = WebhookEvent.objects.count() - before
+    finally:
+        stop(dispatcher)
+        stop(gunicorn)
+        subprocess.run(["redis-cli", "-n", "14", "FLUSHDB"], capture_output=True)
+
+    bare = results["bare"]["rps"]
+    print(f"\nIntake benchmark: gunicorn 2 sync workers, PostgreSQL, wrk 8 connections, {args.duration} s each")
+    print(f"{'receiver':<8} {'req/s':>9} {'× bare':>7} {'p50':>9} {'p99':>9} {'non-2xx':>8} {'stored':>8}")
+    for name, r in results.items():
+        print(
+            f"{name:<8} {r['rps']:>9.0f} {r['rps'] / bare:>7.2f} {r['p50']:>9} {r['p99']:>9} {r['non2xx']:>8} {r['stored']:>8}"
+        )
+    print("\ntarget: ours ≥ 0.40 × bare, p99 < 20 ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+"""The connection page of an account's users: with and without htmx, scoped to the account."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from integrations.models import Connection, OutcomeDailyCount, WebhookEvent
+from integrations.outcomes import Entity, Outcome, Reason
+from integrations.records import OutcomeData
+from integrations.selectors_monitoring import venue_today
+from integrations.services.outcomes import outcomes_record
+from tests.factories import ConnectionFactory, ContactFactory, OrderFactory, UserFactory, WebhookEventFactory
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+BOOSTED = {"HTTP_HX_REQUEST": "true", "HTTP_HX_BOOSTED": "true"}
+
+
+@pytest.fixture
+def connection():
+    connection = ConnectionFactory(name="Bounce Around Utrecht")
+    contact = ContactFactory(connection=connection)
+    OrderFactory(contact=contact, reference="5032001")
+    outcomes_record(
+        connection=connection,
+        outcomes=[
+            OutcomeData(Entity.CONTACT, Outcome.CREATED, source_id="27718001"),
+            OutcomeData(Entity.ORDER, Outcome.CREATED, source_id="u-1", detail="Booking 5032001"),
+            OutcomeData(Entity.ORDER, Outcome.SKIPPED, Reason.ONSITE_WITHOUT_CONTACT, "u-2", "Booking 5032002"),
+            OutcomeData(Entity.CONTACT, Outcome.SKIPPED, Reason.MINOR),
+        ],
+    )
+    return connection
+
+
+@pytest.fixture
+def user_client(client, connection):
+    client.force_login(UserFactory(account=connection.account))
+    return client
+
+
+def page_url(connection, name="wizard:connection_detail"):
+    return reverse(name, kwargs={"public_id": connection.public_id})
+
+
+def test_the_page_shows_health_counters_feed_chart_and_reasons(user_client, connection):
+    response = user_client.get(page_url(connection))
+
+    assert response.status_code == 200
+    assert "HX-Request" in response["Vary"]
+    html = response.content.decode()
+    assert "<html" in html and "Bounce Around Utrecht" in html
+    assert "Connected" in html
+    assert 'hx-trigger="every 5s"' in html
+    assert "Booking 5032001" in html  # the feed
+    assert "On-site sale without an identified customer" in html  # skipped, in plain words
+    assert "Nothing about minors is kept" in html
+    assert "<svg" in html and "cp-seg-created" in html  # the chart
+    assert "htmx.min.js" in html and "cdn" not in html.lower()
+
+
+def test_an_htmx_request_for_the_page_gets_its_content_without_the_frame(user_client, connection):
+    response = user_client.get(page_url(connection), **HTMX)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert "Bounce Around Utrecht" in html and 'id="live"' in html
+
+
+def test_a_boosted_navigation_gets_the_whole_page(user_client, connection):
+    html = user_client.get(page_url(connection), **BOOSTED).content.decode()
+    assert "<html" in html
+
+
+def test_the_polled_part_is_a_fragment_that_keeps_polling(user_client, connection):
+    response = user_client.get(page_url(connection, "wizard:connection_live"), **HTMX)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "HX-Request" in response["Vary"]
+    assert html.lstrip().startswith('<div id="live"')
+    assert 'hx-trigger="every 5s"' in html
+    assert "Booking 5032001" in html
+    assert "<html" not in html and "Records in the last 7 days" not in html
+
+
+def test_the_polled_part_without_htmx_sends_the_browser_to_the_page(user_client, connection):
+    response = user_client.get(page_url(connection, "wizard:connection_live"))
+    assert response.status_code == 302
+    assert response["Location"] == page_url(connection)
+
+
+def test_the_live_part_shows_new_records_as_they_arrive(user_client, connection):
+    outcomes_record(
+        connection=connection, entity=Entity.ORDER, rows=[("u-9", Outcome.CREATED, "", "Booking 5039999")]
+    )
+    html = user_client.get(page_url(connection, "wizard:connection_live"), **HTMX).content.decode()
+    assert "Booking 5039999" in html
+
+
+@pytest.mark.parametrize(
+    "name", ["wizard:connection_detail", "wizard:connection_live", "wizard:connection_sync_products", "wizard:connection_replay"]
+)
+def test_another_accounts_connection_is_not_found(client, connection, name):
+    client.force_login(UserFactory())  # another account
+    method = client.post if name.endswith(("products", "replay")) else client.get
+    assert method(page_url(connection, name), **HTMX).status_code == 404
+    assert method(page_url(connection, name)).status_code == 404
+
+
+def test_the_page_needs_a_login(client, connection):
+    response = client.get(page_url(connection))
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_needs_attention_says_what_is_wrong_and_what_to_do(user_client, connection):
+    Connection.objects.filter(pk=connection.pk).update(
+        status=Connection.Status.NEEDS_ATTENTION,
+        status_reason="ROLLER rejected the Client ID and Secret: check them in ROLLER under Settings → Integrations → API keys.",
+    )
+    WebhookEventFactory(connection=connection, status=WebhookEvent.Status.DEAD)
+
+    html = user_client.get(page_url(connection, "wizard:connection_live"), **HTMX).content.decode()
+    assert "Needs attention" in html
+    assert "ROLLER no longer accepts the connection&#x27;s credentials" in html
+    assert "check them in ROLLER under Settings → Integrations → API keys" in html
+    assert "1 update from ROLLER could not be processed" in html
+
+
+def test_the_counters_show_the_numbers_of_the_connection(user_client, connection):
+    ContactFactory(connection=connection)
+    ContactFactory()  # another connection's
+
+    html = user_client.get(page_url(connection, "wizard:connection_live"), **HTMX).content.decode()
+    numbers = dict(
+        (what, int(num)) for num, what in re.findall(r'cp-num">(\d+)</span><span class="cp-what">(\w+)<', html)
+    )
+    assert numbers == {"Contacts": 2, "Orders": 1, "Products": 0}
+    assert "2 created" in html and "2 skipped" in html
+
+
+def test_the_chart_reads_the_daily_counts_of_the_last_seven_days(user_client, connection):
+    today = venue_today(connection)
+    OutcomeDailyCount.objects.create(
+        connection=connection, day=today - dt.timedelta(days=3), entity="order", outcome="updated", count=40
+    )
+    OutcomeDailyCount.objects.create(
+        connection=connection, day=today - dt.timedelta(days=9), entity="order", outcome="updated", count=999
+    )
+    html = user_client.get(page_url(connection)).content.decode()
+    assert ": 40 updated</title>" in html
+    assert "999" not in html
+
+
+def test_replay_puts_failed_events_back_and_comes_back_to_the_page(user_client, connection):
+    failed = WebhookEventFactory(connection=connection, status=WebhookEvent.Status.FAILED)
+    dead = WebhookEventFactory(connection=connection, status=WebhookEvent.Status.DEAD)
+    theirs = WebhookEventFactory(status=WebhookEvent.Status.DEAD)
+
+    response = user_client.post(page_url(connection, "wizard:connection_replay"))
+
+    assert response.status_code == 303 and response["Location"] == page_url(connection)
+    replayed = WebhookEvent.objects.filter(pk__in=[failed.pk, dead.pk])
+    assert {(e.status, e.enqueued_at is not None) for e in replayed} == {("received", True)}  # handed to the workers
+    assert WebhookEvent.objects.get(pk=theirs.pk).status == "dead"
+    page = user_client.get(response["Location"]).content.decode()
+    assert "2 failed update(s) are being processed again." in page
+
+
+def test_replay_with_a_boosted_form_follows_to_the_page(user_client, connection):
+    response = user_client.post(page_url(connection, "wizard:connection_replay"), follow=True, **BOOSTED)
+    assert response.status_code == 200
+    assert "There are no failed updates to process again." in response.content.decode()
+
+
+def test_the_buttons_are_post_forms_with_a_csrf_token(connection):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory(account=connection.account))
+    html = client.get(page_url(connection)).content.decode()
+
+    for name in ("wizard:connection_sync_products", "wizard:connection_replay"):
+        assert f'<form method="post" action="{page_url(connection, name)}">' in html
+    assert client.post(page_url(connection, "wizard:connection_replay")).status_code == 403  # no token
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    response = client.post(page_url(connection, "wizard:connection_replay"), {"csrfmiddlewaretoken": token})
+    assert response.status_code == 303
+
+
+def test_the_buttons_only_take_posts(user_client, connection):
+    assert user_client.get(page_url(connection, "wizard:connection_replay")).status_code == 405
+    assert user_client.get(page_url(connection, "wizard:connection_sync_products")).status_code == 405
+
+
+def test_sync_products_now_starts_a_manual_product_sync(user_client, connection, monkeypatch):
+    products_sync = pytest.importorskip(
+        "integrations.services.products_sync", reason="products_sync_start (integrations.services.products_sync) has not landed"
+    )
+    calls = []
+    monkeypatch.setattr(products_sync, "products_sync_start", lambda **kwargs: calls.append(kwargs))
+
+    response = user_client.post(page_url(connection, "wizard:connection_sync_products"), follow=True)
+
+    assert calls == [{"connection": connection, "kind": "manual"}]
+    assert "Product sync started" in response.content.decode()
+
+
+def test_sync_products_now_says_so_when_products_are_switched_off(user_client, connection):
+    pytest.importorskip(
+        "integrations.services.products_sync", reason="products_sync_start (integrations.services.products_sync) has not landed"
+    )
+    Connection.objects.filter(pk=connection.pk).update(products_enabled=False)
+    response = user_client.post(page_url(connection, "wizard:connection_sync_products"), follow=True)
+    assert "Products are switched off" in response.content.decode()
+
+
+def test_the_feed_never_shows_anything_about_a_minor(user_client, connection):
+    html = user_client.get(page_url(connection, "wizard:connection_live"), **HTMX).content.decode()
+    assert "A contact: The guest is a minor" in html
+
+
+def test_a_connection_with_nothing_yet_shows_empty_states(client):
+    connection = ConnectionFactory(status=Connection.Status.PAUSED)
+    client.force_login(UserFactory(account=connection.account))
+    html = client.get(page_url(connection)).content.decode()
+    assert "Paused" in html
+    assert "Nothing yet" in html
+    assert "No records in the last 7 days yet." in html
+    assert "Nothing was skipped in the last 7 days." in html
+    assert timezone.now()  # the page rendered without any data

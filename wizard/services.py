@@ -1,0 +1,271 @@
+"""What the wizard writes: drafts, their progress, verified credentials, and deletion.
+
+Views call these; they hold no HTTP or form handling. Anything that talks to ROLLER is called
+outside a database transaction (the views are non-atomic), so a slow ROLLER never holds a
+lock on the database.
+"""
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from integrations.models import Account, Connection, Contact, Order, Product
+from integrations.presets import preset_apply
+from integrations.registry import connector_get
+from integrations.roller.client import RollerClient
+from integrations.roller.models import RollerSettings
+from integrations.roller.parsing import PayloadError, VenueRecord, parse_venue
+from integrations.errors import SyncError
+from integrations.roller.errors import RateLimited, UnexpectedResponse
+from integrations.roller.tokens import InMemoryTokenStore
+from wizard.models import Preview
+from wizard.preview import preview_collect
+from wizard.steps import KEYS
+
+logger = logging.getLogger(__name__)
+
+DRAFT_NAME = "New {label} connector"
+
+
+class WizardError(Exception):
+    """A step cannot be completed as asked; the message says why and what to do."""
+
+
+# --- drafts and progress ------------------------------------------------------------------
+
+
+@transaction.atomic
+def draft_create(*, account: Account, connector_type: str, preset: str) -> Connection:
+    """A draft connection with a placeholder name (the venue's name replaces it at step 4)."""
+    spec = connector_get(connector_type)
+    if spec is None:
+        raise WizardError(f"No connector of type '{connector_type}' is installed.")
+    base = DRAFT_NAME.format(label=spec.label)
+    name, n = base, 2
+    while Connection.objects.filter(account=account, name=name).exists():
+        name, n = f"{base} ({n})", n + 1
+    connection = Connection(account=account, connector_type=connector_type, name=name, wizard_step="preset")
+    _preset_set(connection, preset)
+    connection.save()
+    logger.info("wizard: draft connection %s created", connection.pk)
+    return connection
+
+
+def preset_choose(*, connection: Connection, preset: str) -> None:
+    """Default fills every later step with the recommended values; Manual leaves them."""
+    _preset_set(connection, preset)
+    connection.save()
+    wizard_step_complete(connection=connection, key="preset")
+
+
+def _preset_set(connection: Connection, preset: str) -> None:
+    if preset == Connection.Preset.DEFAULT:
+        preset_apply(connection=connection)
+    else:
+        connection.preset = Connection.Preset.MANUAL
+
+
+def wizard_step_complete(*, connection: Connection, key: str) -> None:
+    """Marks a step completed; going back to an earlier step never loses later progress."""
+    done = KEYS.index(connection.wizard_step) if connection.wizard_step in KEYS else 0
+    if KEYS.index(key) > done:
+        connection.wizard_step = key
+        Connection.objects.filter(pk=connection.pk).update(wizard_step=key)
+
+
+def settings_fingerprint(*, connection: Connection) -> str:
+    """What the preview depends on: when this changes, an earlier preview is out of date."""
+    roller = RollerSettings.objects.filter(connection=connection).first()
+    values = {
+        "venue": roller.venue_id if roller else "",
+        "base_url": roller.base_url if roller else "",
+        "client_id": roller.client_id if roller else "",
+        "time_zone": connection.time_zone,
+        "contacts_enabled": connection.contacts_enabled,
+        "contacts_mode": connection.contacts_mode,
+        "matching_key": connection.matching_key,
+        "minimum_age": connection.minimum_age,
+    }
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+
+
+# --- credentials --------------------------------------------------------------------------
+
+
+def credentials_verify(*, base_url: str, client_id: str, client_secret: str) -> VenueRecord:
+    """Asks ROLLER for a token, then for the venue behind it. Raises the client's errors:
+    CredentialsRejected, NoApiAccess, RollerUnavailable, RateLimited, UnexpectedResponse."""
+    client = RollerClient(
+        base_url=base_url, client_id=client_id, client_secret=client_secret, token_store=InMemoryTokenStore()
+    )
+    client.check_credentials()
+    try:
+        return parse_venue(client.get_venue())
+    except PayloadError as exc:
+        raise UnexpectedResponse(f"ROLLER's description of the venue could not be read ({exc}).") from exc
+
+
+@transaction.atomic
+def credentials_store(
+    *,
+    connection: Connection,
+    environment: str,
+    custom_base_url: str,
+    client_id: str,
+    client_secret: str | None,
+    venue: VenueRecord | None,
+) -> RollerSettings:
+    """Stores the credentials (a blank secret keeps the stored one) and, once ROLLER confirmed
+    them, the venue's facts; only verified credentials complete the step."""
+    roller = RollerSettings.objects.filter(connection=connection).first() or RollerSettings(connection=connection)
+    changed = (
+        roller.environment != environment
+        or roller.custom_base_url != custom_base_url
+        or roller.client_id != client_id
+        or bool(client_secret)
+    )
+    roller.environment = environment
+    roller.custom_base_url = custom_base_url
+    roller.client_id = client_id
+    if client_secret:
+        roller.client_secret = client_secret
+    if changed:
+        # A token belongs to the credentials that got it.
+        roller.access_token = ""
+        roller.access_token_expires_at = None
+    if venue is not None:
+        roller.venue_id = venue.venue_id
+        roller.venue_name = venue.name
+        roller.venue_time_zone = venue.time_zone
+        roller.venue_currency = venue.currency
+        roller.venue_country = venue.country_code[:2]
+        connection.time_zone = venue.time_zone or "UTC"
+        connection.currency = venue.currency
+        connection.country = venue.country_code[:2]
+        connection.save(update_fields=["time_zone", "currency", "country", "updated_at"])
+    roller.save()
+    if venue is not None:
+        wizard_step_complete(connection=connection, key="credentials")
+    return roller
+
+
+# --- the preview --------------------------------------------------------------------------
+
+# A preview "running" for longer than this was lost with its worker: it may be claimed again.
+PREVIEW_STALE_AFTER = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class PreviewRun:
+    status: str
+    retry_in: float | None = None
+
+
+def preview_latest(*, connection: Connection) -> Preview | None:
+    return Preview.objects.filter(connection=connection).order_by("-created_at", "-pk").first()
+
+
+def preview_start(*, connection: Connection) -> Preview:
+    """A new preview, queued for a worker once this transaction commits; only the latest is kept."""
+    Preview.objects.filter(connection=connection).delete()
+    preview = Preview.objects.create(
+        connection=connection, settings_fingerprint=settings_fingerprint(connection=connection)
+    )
+    transaction.on_commit(lambda: _preview_enqueue(preview.pk))
+    return preview
+
+
+def _preview_enqueue(preview_id: int) -> None:
+    from wizard.tasks import preview_run
+
+    try:
+        preview_run.apply_async(args=[preview_id], retry=False)
+    except Exception as exc:  # noqa: BLE001 - a broker that is down must not break the page
+        logger.warning("wizard: could not queue preview %s (%s)", preview_id, exc)
+        preview_fail(preview_id=preview_id, message="The preview could not be started: the task queue is not reachable. Try again.")
+
+
+def preview_execute(*, preview_id: int) -> PreviewRun:
+    """Runs one preview (claimed first, so a redelivered task does not run it twice)."""
+    now = timezone.now()
+    claimed = (
+        Preview.objects.filter(pk=preview_id)
+        .filter(Q(status=Preview.Status.QUEUED) | Q(status=Preview.Status.RUNNING, started_at__lt=now - PREVIEW_STALE_AFTER))
+        .update(status=Preview.Status.RUNNING, started_at=now, progress=1, progress_text="Starting")
+    )
+    if not claimed:
+        return PreviewRun(status="not_claimed")
+    preview = Preview.objects.select_related("connection").get(pk=preview_id)
+
+    def progress(percent: int, text: str) -> None:
+        Preview.objects.filter(pk=preview_id, status=Preview.Status.RUNNING).update(
+            progress=max(1, min(99, percent)), progress_text=text[:200]
+        )
+
+    try:
+        roller = RollerSettings.objects.select_related("connection").get(connection=preview.connection)
+        result = preview_collect(
+            connection=preview.connection, client=RollerClient.from_settings(roller), progress=progress
+        )
+    except RollerSettings.DoesNotExist:
+        preview_fail(preview_id=preview_id, message="Enter and check the ROLLER credentials first (step 3).")
+        return PreviewRun(status=Preview.Status.FAILED)
+    except RateLimited as exc:
+        Preview.objects.filter(pk=preview_id).update(
+            status=Preview.Status.QUEUED,
+            progress_text=f"ROLLER's rate limit was reached; the preview goes on in {exc.retry_after:.0f} seconds.",
+        )
+        return PreviewRun(status=Preview.Status.QUEUED, retry_in=exc.retry_after)
+    except SyncError as exc:
+        preview_fail(preview_id=preview_id, message=str(exc))
+        return PreviewRun(status=Preview.Status.FAILED)
+    except Exception:  # noqa: BLE001 - a preview must end, never stay "running"
+        logger.exception("wizard: preview %s failed", preview_id)
+        preview_fail(preview_id=preview_id, message="The preview failed unexpectedly (the error was logged). Try again.")
+        return PreviewRun(status=Preview.Status.FAILED)
+    Preview.objects.filter(pk=preview_id).update(
+        status=Preview.Status.DONE, progress=100, progress_text="", result=result, finished_at=timezone.now()
+    )
+    return PreviewRun(status=Preview.Status.DONE)
+
+
+def preview_fail(*, preview_id: int, message: str) -> None:
+    Preview.objects.filter(pk=preview_id).update(
+        status=Preview.Status.FAILED, error=message, progress_text="", finished_at=timezone.now()
+    )
+
+
+# --- deletion -----------------------------------------------------------------------------
+
+
+def synced_data_counts(*, connection: Connection) -> dict[str, int]:
+    return {
+        "contacts": Contact.objects.filter(connection=connection).count(),
+        "orders": Order.objects.filter(connection=connection).count(),
+        "products": Product.objects.filter(connection=connection).count(),
+    }
+
+
+def connection_delete(*, connection: Connection, keep_webhook: bool = False) -> None:
+    """Removes the connector's webhook at the source first (so nothing posts to a connection
+    that is gone), then the connection with everything it synchronised.
+
+    Raises the connector's error when the webhook cannot be removed, unless `keep_webhook`
+    (the person was told the webhook stays and chose to delete anyway).
+    """
+    spec = connector_get(connection.connector_type)
+    if spec is not None and spec.on_delete is not None and not keep_webhook:
+        spec.on_delete(connection)
+    with transaction.atomic():
+        # Orders first: an order line protects its product from deletion.
+        Order.objects.filter(connection=connection).delete()
+        Contact.objects.filter(connection=connection).delete()
+        Product.objects.filter(connection=connection).delete()
+        connection.delete()
+    logger.info("wizard: connection deleted (webhook kept at the source: %s)", keep_webhook)

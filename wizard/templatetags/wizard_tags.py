@@ -1,0 +1,11 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping, key):
+    """`{{ explanations|get_item:value }}`: a dict's value in a template ("" when missing)."""
+    if not mapping:
+        return ""
+    return mapping.get(key, mapping.get(str(key), ""))

@@ -1,0 +1,92 @@
+"""Step 8: activation through `connection_activate`, and the result page after it.
+
+Activation is all or nothing: when ROLLER refuses the webhook, the connection stays a draft,
+the error is shown on this step, and the button can be pressed again. A webhook address
+ROLLER would refuse is named before anyone presses it. Non-atomic: activation calls ROLLER
+and commits in its own steps.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from integrations.errors import SyncError
+from integrations.models import Connection, SyncRun
+from integrations.roller.models import RollerSettings
+from integrations.roller.services import roller_webhook_url, roller_webhook_url_problem
+from integrations.selectors import connection_for_user
+from integrations.services.connections import connection_activate
+from wizard import steps
+from wizard.services import wizard_step_complete
+from wizard.views.common import load_step, redirect_to, render_page, step_context
+from wizard.views.summary import import_estimate
+
+SUBSCRIBED = (
+    "Bookings: created, updated and cancelled",
+    "Guests: created and updated",
+    "Signed waivers: created (to recognise minors)",
+)
+
+
+@transaction.non_atomic_requests
+@login_required
+@require_http_methods(["GET", "POST"])
+def activate(request, public_id):
+    connection, stop = load_step(request, public_id, "activate")
+    if stop:
+        return stop
+    if not steps.is_draft(connection):
+        return _status_page(request, connection)
+    roller = RollerSettings.objects.filter(connection=connection).first()
+    error = None
+    if request.method == "POST":
+        try:
+            connection_activate(connection=connection)
+        except SyncError as exc:
+            connection.refresh_from_db()
+            error = str(exc)
+        else:
+            wizard_step_complete(connection=connection, key="activate")
+            return redirect_to(request, _done_url(connection))
+    context = step_context(
+        connection,
+        "activate",
+        roller=roller,
+        webhook_url=roller_webhook_url(connection=connection),
+        address_problem=roller_webhook_url_problem(roller_settings=roller) if roller else None,
+        error=error,
+        subscribed=SUBSCRIBED,
+        estimate=import_estimate(connection),
+    )
+    return render_page(request, "wizard/activate.html", context)
+
+
+@login_required
+@require_GET
+def done(request, public_id):
+    """The result: what is synchronising now, and the way to the connection's page."""
+    connection = connection_for_user(request.user, public_id)
+    if steps.is_draft(connection):
+        return redirect_to(request, steps.BY_KEY["activate"].url(connection))
+    runs = list(
+        SyncRun.objects.filter(connection=connection, kind=SyncRun.Kind.FIRST_IMPORT).order_by("stream", "-created_at")
+    )
+    context = step_context(
+        connection,
+        "activate",
+        roller=RollerSettings.objects.filter(connection=connection).first(),
+        first_import_runs=runs,
+        subscribed=SUBSCRIBED,
+    )
+    return render_page(request, "wizard/done.html", context)
+
+
+def _status_page(request, connection: Connection):
+    """Step 8 of a connection past its draft: its state and what can be done with it."""
+    context = step_context(connection, "activate", roller=RollerSettings.objects.filter(connection=connection).first())
+    return render_page(request, "wizard/activate.html", context)
+
+
+def _done_url(connection: Connection) -> str:
+    return reverse("wizard:setup_done", kwargs={"public_id": connection.public_id})

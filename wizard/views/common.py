@@ -1,0 +1,94 @@
+"""What every wizard view shares: full page or partial, redirects, the step guard.
+
+Every step is a real `<form method="post">`: without JavaScript it posts and follows a
+redirect. With htmx the form posts in the background (`hx-post`, target `#wizard`): errors
+come back as the `wizard` partial and are swapped in place; success answers `HX-Location`,
+so htmx fetches the next step's partial and pushes its address into the history.
+"""
+
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_vary_headers
+from django_htmx.http import HttpResponseLocation
+
+from integrations.models import Connection
+from integrations.registry import connector_get
+from integrations.selectors import connection_for_user
+from wizard import steps
+
+PARTIAL = "wizard"
+TARGET = "#wizard"
+VARY = ("HX-Request", "HX-Boosted")
+
+
+def wants_partial(request) -> bool:
+    """Only htmx's own swaps get the partial; a boosted link or a history restore wants a page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render_page(request, template: str, context: dict, *, partial: str = PARTIAL, status: int = 200) -> HttpResponse:
+    name = f"{template}#{partial}" if wants_partial(request) else template
+    response = render(request, name, context, status=status)
+    patch_vary_headers(response, VARY)
+    return response
+
+
+def redirect_to(request, url: str) -> HttpResponse:
+    response = (
+        HttpResponseLocation(url, target=TARGET, swap="outerHTML") if wants_partial(request) else HttpResponseRedirect(url)
+    )
+    patch_vary_headers(response, VARY)
+    return response
+
+
+def connector_label(connector_type: str) -> str:
+    spec = connector_get(connector_type)
+    return spec.label if spec else connector_type
+
+
+def connection_page_url(connection: Connection) -> str | None:
+    """The connection's own page (the monitoring issue's), when it is installed."""
+    try:
+        return reverse("wizard:connection_detail", kwargs={"public_id": connection.public_id})
+    except NoReverseMatch:
+        return None
+
+
+def step_context(connection: Connection | None, key: str, **extra) -> dict:
+    step = steps.BY_KEY[key]
+    previous = steps.step_before(key)
+    return {
+        "connection": connection,
+        "is_draft": connection is None or steps.is_draft(connection),
+        "step": step,
+        "step_number": steps.step_number(key),
+        "step_count": len(steps.STEPS),
+        "steps": steps.indicator(connection, key),
+        "back_url": previous.url(connection) if previous and connection is not None else None,
+        "connector_label": connector_label(connection.connector_type if connection else extra.get("connector_type", "")),
+        "connection_page_url": connection_page_url(connection) if connection is not None else None,
+        **extra,
+    }
+
+
+def load_step(request, public_id, key: str) -> tuple[Connection, HttpResponse | None]:
+    """The user's connection (404 for anyone else's) and, when the step may not be visited
+    yet, the redirect to the step to finish first."""
+    connection = connection_for_user(request.user, public_id)
+    if steps.step_reachable(connection, key):
+        return connection, None
+    resume = steps.next_step(connection)
+    messages.info(request, f"Finish “{resume.title}” first.")
+    return connection, redirect_to(request, resume.url(connection))
+
+
+def step_done(request, connection: Connection, key: str) -> HttpResponse:
+    """After a step was saved: a draft goes on to the next step, a live connection back to
+    its summary."""
+    if steps.is_draft(connection):
+        return redirect_to(request, steps.step_after(key).url(connection))
+    messages.success(request, "Saved. The connector uses the new settings from now on.")
+    return redirect_to(request, steps.BY_KEY["summary"].url(connection))

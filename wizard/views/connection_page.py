@@ -1,0 +1,216 @@
+"""The connection page: how one connection is doing, for the account's own users.
+
+The page works without JavaScript (buttons are real POST forms, the numbers are on the
+page); with htmx the live part (health, counters, import progress, feed) refreshes every
+five seconds from `connection_live`, and the buttons are boosted. Another account's
+connection is a 404 (integrations.selectors.connection_for_user).
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from integrations.errors import SyncError
+from integrations.models import Connection, RecordOutcome, SyncRun
+from integrations.outcomes import Entity, Outcome
+from integrations.registry import connector_get
+from integrations.selectors import connection_for_user
+from integrations.selectors_monitoring import (
+    CHART_OUTCOMES,
+    DayCounts,
+    connection_counts,
+    connection_health,
+    first_import_progress,
+    outcomes_by_day,
+    recent_outcomes,
+    reason_label,
+    skipped_by_reason,
+)
+from integrations.services.events import webhook_events_replay
+
+TEMPLATE = "wizard/connection/detail.html"
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def connection_detail(request, public_id):
+    connection = connection_for_user(request.user, public_id)
+    context = {**_live_context(connection), **_page_context(connection)}
+    # A boosted navigation swaps the whole body: it gets the whole page. Any other htmx
+    # request (hx-get into a container) gets the page's content without the frame.
+    partial = request.htmx and not request.htmx.boosted
+    return render(request, f"{TEMPLATE}#page" if partial else TEMPLATE, context)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def connection_live(request, public_id):
+    """The polled part of the page. Without htmx there is nothing to poll: go to the page."""
+    connection = connection_for_user(request.user, public_id)
+    if not request.htmx:
+        return redirect("wizard:connection_detail", public_id=connection.public_id)
+    return render(request, f"{TEMPLATE}#live", _live_context(connection))
+
+
+@login_required
+@require_POST
+def connection_sync_products(request, public_id):
+    connection = connection_for_user(request.user, public_id)
+    try:
+        from integrations.services.products_sync import products_sync_start
+    except ImportError:
+        messages.error(request, "Syncing products is not available yet.")
+        return _back(connection)
+    if connection.status == Connection.Status.DRAFT:
+        messages.error(request, "Finish setting up the connection first.")
+    elif not connection.products_enabled:
+        messages.error(request, "Products are switched off for this connection: switch them on in its settings.")
+    else:
+        try:
+            products_sync_start(connection=connection, kind=SyncRun.Kind.MANUAL)
+        except SyncError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Product sync started: the products will be up to date in a few minutes.")
+    return _back(connection)
+
+
+@login_required
+@require_POST
+def connection_replay(request, public_id):
+    connection = connection_for_user(request.user, public_id)
+    replayed = webhook_events_replay(connection=connection)
+    if not replayed:
+        messages.info(request, "There are no failed updates to process again.")
+    elif connection.status == Connection.Status.PAUSED:
+        messages.success(request, f"{replayed} failed update(s) will be processed again once the connection resumes.")
+    else:
+        messages.success(request, f"{replayed} failed update(s) are being processed again.")
+    return _back(connection)
+
+
+def _back(connection: Connection):
+    # 303: the browser (and htmx, for a boosted form) follows with a GET.
+    response = redirect("wizard:connection_detail", public_id=connection.public_id)
+    response.status_code = 303
+    return response
+
+
+# --- what the templates get ---------------------------------------------------------------
+
+
+def _live_context(connection: Connection) -> dict:
+    counts = connection_counts(connection=connection)
+    return {
+        "connection": connection,
+        "counts": counts,
+        "health": connection_health(connection=connection, events_dead=counts.events_dead),
+        "progress": first_import_progress(connection=connection),
+        "feed": [FeedItem.of(outcome) for outcome in recent_outcomes(connection=connection)],
+    }
+
+
+def _page_context(connection: Connection) -> dict:
+    spec = connector_get(connection.connector_type)
+    return {
+        "connector_label": spec.label if spec else connection.connector_type,
+        "chart": chart_layout(outcomes_by_day(connection=connection)),
+        "reasons": skipped_by_reason(connection=connection),
+    }
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    at: object
+    entity: str
+    outcome: str
+    outcome_label: str
+    text: str
+
+    @classmethod
+    def of(cls, outcome: RecordOutcome) -> "FeedItem":
+        return cls(
+            at=outcome.created_at,
+            entity=outcome.get_entity_display(),
+            outcome=outcome.outcome,
+            outcome_label=outcome.get_outcome_display(),
+            text=describe(outcome),
+        )
+
+
+_SUBJECT = {Entity.CONTACT: "Guest", Entity.ORDER: "Booking", Entity.PRODUCT: "Product", Entity.EVENT: "Update"}
+
+
+def describe(outcome: RecordOutcome) -> str:
+    """One line a venue's staff understands: which record, and why when it was left out.
+
+    An outcome about a minor holds no personal data, so neither does its line.
+    """
+    subject = outcome.detail or (
+        f"{_SUBJECT.get(outcome.entity, outcome.get_entity_display())} {outcome.source_id}".strip()
+        if outcome.source_id
+        else f"A {outcome.get_entity_display().lower()}"
+    )
+    if outcome.reason:
+        return f"{subject}: {reason_label(outcome.reason)}"
+    return subject
+
+
+# --- the chart: stacked bars as server-rendered SVG (no script, no CDN) -------------------
+
+CHART = {"width": 640, "height": 220, "left": 44, "right": 12, "top": 16, "bottom": 34}
+
+
+def chart_layout(days: list[DayCounts]) -> dict:
+    """Coordinates for a stacked bar per day; the template only draws them."""
+    plot_w = CHART["width"] - CHART["left"] - CHART["right"]
+    plot_h = CHART["height"] - CHART["top"] - CHART["bottom"]
+    base_y = CHART["top"] + plot_h
+    top = _nice_ceiling(max((day.total for day in days), default=0))
+    slot = plot_w / max(len(days), 1)
+    bar_w = round(slot * 0.56, 1)
+    bars = []
+    for n, day in enumerate(days):
+        x = round(CHART["left"] + slot * n + (slot - bar_w) / 2, 1)
+        y, segments = base_y, []
+        for outcome in CHART_OUTCOMES:
+            count = day.counts.get(outcome, 0)
+            if not count:
+                continue
+            height = plot_h * count / top
+            y -= height
+            segments.append({"outcome": outcome, "label": Outcome(outcome).label, "count": count,
+                             "y": round(y, 1), "height": round(height, 1)})  # fmt: skip
+        bars.append({"day": day.day, "total": day.total, "x": x, "center": round(x + bar_w / 2, 1),
+                     "label_y": round(y - 5, 1), "segments": segments})  # fmt: skip
+    ticks = [{"value": round(top * f), "y": round(base_y - plot_h * f, 1)} for f in (0, 0.5, 1)]
+    totals = {outcome: sum(day.counts.get(outcome, 0) for day in days) for outcome in CHART_OUTCOMES}
+    return {
+        **CHART,
+        "plot_right": CHART["width"] - CHART["right"],
+        "axis_x": CHART["left"] - 6,
+        "day_label_y": base_y + 18,
+        "base_y": base_y,
+        "bar_width": bar_w,
+        "bars": bars,
+        "ticks": ticks,
+        "legend": [{"outcome": o, "label": Outcome(o).label, "total": totals[o]} for o in CHART_OUTCOMES],
+        "empty": not any(totals.values()),
+    }
+
+
+def _nice_ceiling(value: int) -> int:
+    """The axis maximum: 10, 20, 50, 100, 200… at or above the tallest bar."""
+    ceiling = 10
+    while ceiling < value:
+        for step in (2, 2.5, 2):
+            ceiling = int(ceiling * step)
+            if ceiling >= value:
+                break
+    return ceiling
