@@ -6,4 +6,3 @@ ROOT_URLCONF = "bench.bench_urls"
 DEBUG = False
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
-

@@ -324,7 +324,9 @@ class ConnectionAdmin(admin.ModelAdmin):
         rows = skipped_by_reason_for_connections(connection_ids=[obj.pk])[obj.pk]
         if not rows:
             return "Nothing skipped in the last 7 days."
-        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", ((lbl, d, w) for _, lbl, d, w in rows))
+        body = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", ((lbl, d, w) for _, lbl, d, w in rows)
+        )
         return format_html("<table><tr><th>Reason</th><th>24 h</th><th>7 days</th></tr>{}</table>", body)
 
 
@@ -350,7 +352,15 @@ class ContactSourceLinkInline(admin.TabularInline):
 
 @admin.register(Contact)
 class ContactAdmin(ReadOnlyAdmin):
-    list_display = ["match_value", "first_name", "last_name", "connection", "email_consent", "sms_consent", "updated_at"]
+    list_display = [
+        "match_value",
+        "first_name",
+        "last_name",
+        "connection",
+        "email_consent",
+        "sms_consent",
+        "updated_at",
+    ]
     list_filter = ["connection", "email_consent", "sms_consent", "healed"]
     list_select_related = ["connection"]
     search_fields = ["match_value", "email", "phone", "first_name", "last_name", "=source_links__source_id"]
@@ -442,6 +452,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     def has_replay_permission(self, request):
         # The events themselves stay read-only; replaying is an operator's change to them.
         return request.user.has_perm("integrations.change_webhookevent")
+
     readonly_fields = ["pretty_body"]
     inlines = [EventOutcomeInline]
 
@@ -458,7 +469,17 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdmin):
-    list_display = ["id", "connection", "stream", "kind", "status", "progress", "records_seen", "started_at", "finished_at"]
+    list_display = [
+        "id",
+        "connection",
+        "stream",
+        "kind",
+        "status",
+        "progress",
+        "records_seen",
+        "started_at",
+        "finished_at",
+    ]
     list_filter = ["connection", "stream", "kind", "status"]
     list_select_related = ["connection"]
     readonly_fields = ["progress", "counts_json"]

@@ -20,7 +20,6 @@ from integrations.models import (
     OutcomeDailyCount,
     Product,
     RecordOutcome,
-    SyncRun,
     WebhookEvent,
 )
 from integrations.outcomes import Outcome, Reason
@@ -270,15 +269,24 @@ class ImportProgressView:
     def finished(self) -> bool:
         return self.windows_total > 0 and self.windows_done >= self.windows_total
 
+    @property
+    def time_left(self) -> str:
+        if self.eta_seconds is None or self.finished:
+            return ""
+        minutes = round(self.eta_seconds / 60)
+        if minutes < 1:
+            return "less than a minute to go"
+        if minutes < 90:
+            return f"about {minutes} minute{'s' if minutes != 1 else ''} to go"
+        return f"about {round(minutes / 60)} hours to go"
+
 
 def first_import_progress(*, connection: Connection) -> ImportProgressView | None:
     """The first import's progress bar, or None when there was no first import."""
-    try:
-        from integrations.services.imports import import_progress
-    except ImportError:  # the imports service has not landed: read the runs directly
-        return _first_import_from_runs(connection)
+    from integrations.services.imports import import_progress
+
     progress = import_progress(connection=connection)
-    if progress is None or not progress.windows_total:
+    if not progress.windows_total:
         return None
     return ImportProgressView(
         windows_done=progress.windows_done,
@@ -287,19 +295,6 @@ def first_import_progress(*, connection: Connection) -> ImportProgressView | Non
         eta_seconds=progress.eta_seconds,
         status=str(progress.status),
     )
-
-
-def _first_import_from_runs(connection: Connection) -> ImportProgressView | None:
-    runs = SyncRun.objects.filter(connection=connection, kind=SyncRun.Kind.FIRST_IMPORT).aggregate(
-        done=Sum("windows_done"),
-        total=Sum("windows_total"),
-        records=Sum("records_seen"),
-        failed=Count("pk", filter=Q(status=SyncRun.Status.FAILED)),
-    )
-    if not runs["total"]:
-        return None
-    status = "failed" if runs["failed"] else ("finished" if runs["done"] >= runs["total"] else "running")
-    return ImportProgressView(runs["done"], runs["total"], runs["records"] or 0, None, status)
 
 
 # --- health -------------------------------------------------------------------------------
@@ -312,6 +307,8 @@ class Problem:
     key: str
     title: str
     what_to_do: str
+    # A button on the connection page that fixes it, when there is one ("register_webhook").
+    fix: str = ""
 
 
 @dataclass(frozen=True)
@@ -353,11 +350,13 @@ def connection_health(*, connection: Connection, events_dead: int | None = None)
 def _status_problem(reason: str) -> Problem:
     """The connection's own reason already says what to do; the title says what kind of thing it is."""
     lowered = reason.lower()
+    fix = ""
     if "webhook" in lowered:
-        kind, title = "webhook", "ROLLER has switched off the connection's webhook"
+        # Disabled, deleted or pointing elsewhere at ROLLER (the reconciliation's check).
+        kind, title, fix = "webhook", "ROLLER's updates are not reaching this connection", "register_webhook"
     elif any(word in lowered for word in ("client id", "credential", "api key", "refused access", "rejected")):
         kind, title = "credentials", "ROLLER no longer accepts the connection's credentials"
     else:
         kind, title = "other", "The connection has stopped"
     digest = hashlib.sha256(reason.encode()).hexdigest()[:12]
-    return Problem(key=f"status:{kind}:{digest}", title=title, what_to_do=reason or "Contact support.")
+    return Problem(key=f"status:{kind}:{digest}", title=title, what_to_do=reason or "Contact support.", fix=fix)

@@ -1,5 +1,6 @@
 """/healthz for a load balancer: 200 when the database and the broker answer, 503 naming what did not."""
 
+import contextlib
 import time
 
 import pytest
@@ -11,15 +12,30 @@ pytestmark = pytest.mark.django_db
 CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
-@pytest.fixture
-def broker_down():
-    saved = celery_app.conf.broker_url, celery_app.conf.broker_read_url
-    celery_app.conf.broker_url = CLOSED_PORT_BROKER
-    celery_app.conf.broker_read_url = None
+@contextlib.contextmanager
+def broker_at(url: str):
+    """Points the Celery app (not a copy of it) at another broker, and back.
+
+    Celery prefers CELERY_BROKER_URL from the environment (set by .ci/run) to its conf.
+    """
+    environment = pytest.MonkeyPatch()
+    environment.delenv("CELERY_BROKER_URL", raising=False)
+    environment.delenv("CELERY_BROKER_READ_URL", raising=False)
+    conf = celery_app.conf
+    # The raw values: conf.broker_read_url falls back to broker_url when unset.
+    saved = conf.get("broker_url"), conf.get("broker_read_url")
+    conf.broker_url, conf.broker_read_url = url, None
     try:
         yield
     finally:
-        celery_app.conf.broker_url, celery_app.conf.broker_read_url = saved
+        conf.broker_url, conf.broker_read_url = saved
+        environment.undo()
+
+
+@pytest.fixture
+def broker_down():
+    with broker_at(CLOSED_PORT_BROKER):
+        yield
 
 
 def test_healthy_when_the_database_and_the_broker_answer(client):
@@ -43,12 +59,8 @@ def test_the_broker_down_is_503_and_says_so_quickly(client, broker_down):
 
 
 def test_the_broker_url_never_shows_in_the_answer(client):
-    saved = celery_app.conf.broker_url
-    celery_app.conf.broker_url = "redis://:s3cret-broker-password@127.0.0.1:1/0"
-    try:
+    with broker_at("redis://:s3cret-broker-password@127.0.0.1:1/0"):
         response = client.get("/healthz")
-    finally:
-        celery_app.conf.broker_url = saved
     assert response.status_code == 503
     assert "s3cret" not in response.content.decode()
 

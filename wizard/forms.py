@@ -101,13 +101,12 @@ class CredentialsForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
-        field = self.fields["environment"]
-        field.choices = [
+        choices = [
             (Environment.LIVE, "Live"),
             (Environment.PLAYGROUND, "Playground"),
             (Environment.CUSTOM, "Your venue's own domain"),
         ]
-        field.explanations = {
+        explanations = {
             Environment.LIVE: f"Your venue's real data ({urlsplit(LIVE_URL).netloc}).",
             Environment.PLAYGROUND: (
                 f"ROLLER's test copy of your venue ({urlsplit(PLAYGROUND_URL).netloc}); in Venue Manager choose "
@@ -116,10 +115,12 @@ class CredentialsForm(forms.Form):
             Environment.CUSTOM: "Your venue reaches ROLLER's API at its own address; enter it below.",
         }
         if self.sandbox_url:
-            field.choices.append((Environment.SANDBOX, "Local sandbox"))
-            field.explanations[Environment.SANDBOX] = (
+            choices.append((Environment.SANDBOX, "Local sandbox"))
+            explanations[Environment.SANDBOX] = (
                 f"The ROLLER sandbox on this machine ({self.sandbox_url}), with a made-up venue, for trying things out."
             )
+        self.fields["environment"].choices = choices
+        self.fields["environment"].explanations = explanations
         if self.has_stored_secret:
             self.fields["client_secret"].help_text = "A secret is stored. Leave this empty to keep it."
 

@@ -120,7 +120,9 @@ def _bookings(
     truncated = False
     for n, day in enumerate(days):
         progress(5 + 40 * n // len(days), f"Reading bookings of {day:%d %b}")
-        for unique_id, rows in group_booking_item_rows(client.iter_booking_items(day, day + dt.timedelta(days=1))).items():
+        for unique_id, rows in group_booking_item_rows(
+            client.iter_booking_items(day, day + dt.timedelta(days=1))
+        ).items():
             groups.setdefault(unique_id, []).extend(rows)
         if len(groups) >= MAX_BOOKINGS:
             truncated = len(groups) > MAX_BOOKINGS or n < len(days) - 1
@@ -273,7 +275,9 @@ def _decide_orders(
 
 def _contact_example(contact: ContactData) -> dict:
     """An adult's contact, shown masked: enough to recognise, not to copy."""
-    name = " ".join(part for part in (contact.first_name, contact.last_name[:1] + "." if contact.last_name else "") if part)
+    name = " ".join(
+        part for part in (contact.first_name, contact.last_name[:1] + "." if contact.last_name else "") if part
+    )
     return {"name": name or "(no name)", "email": _mask_email(contact.email), "phone": _mask_phone(contact.phone)}
 
 

@@ -15,14 +15,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from integrations.errors import SyncError
 from integrations.models import Account, Connection, Contact, Order, Product
 from integrations.presets import preset_apply
 from integrations.registry import connector_get
 from integrations.roller.client import RollerClient
+from integrations.roller.errors import RateLimited, UnexpectedResponse
 from integrations.roller.models import RollerSettings
 from integrations.roller.parsing import PayloadError, VenueRecord, parse_venue
-from integrations.errors import SyncError
-from integrations.roller.errors import RateLimited, UnexpectedResponse
 from integrations.roller.tokens import InMemoryTokenStore
 from wizard.models import Preview
 from wizard.preview import preview_collect
@@ -188,7 +188,10 @@ def _preview_enqueue(preview_id: int) -> None:
         preview_run.apply_async(args=[preview_id], retry=False)
     except Exception as exc:  # noqa: BLE001 - a broker that is down must not break the page
         logger.warning("wizard: could not queue preview %s (%s)", preview_id, exc)
-        preview_fail(preview_id=preview_id, message="The preview could not be started: the task queue is not reachable. Try again.")
+        preview_fail(
+            preview_id=preview_id,
+            message="The preview could not be started: the task queue is not reachable. Try again.",
+        )
 
 
 def preview_execute(*, preview_id: int) -> PreviewRun:
@@ -196,7 +199,9 @@ def preview_execute(*, preview_id: int) -> PreviewRun:
     now = timezone.now()
     claimed = (
         Preview.objects.filter(pk=preview_id)
-        .filter(Q(status=Preview.Status.QUEUED) | Q(status=Preview.Status.RUNNING, started_at__lt=now - PREVIEW_STALE_AFTER))
+        .filter(
+            Q(status=Preview.Status.QUEUED) | Q(status=Preview.Status.RUNNING, started_at__lt=now - PREVIEW_STALE_AFTER)
+        )
         .update(status=Preview.Status.RUNNING, started_at=now, progress=1, progress_text="Starting")
     )
     if not claimed:
@@ -225,9 +230,11 @@ def preview_execute(*, preview_id: int) -> PreviewRun:
     except SyncError as exc:
         preview_fail(preview_id=preview_id, message=str(exc))
         return PreviewRun(status=Preview.Status.FAILED)
-    except Exception:  # noqa: BLE001 - a preview must end, never stay "running"
+    except Exception:
         logger.exception("wizard: preview %s failed", preview_id)
-        preview_fail(preview_id=preview_id, message="The preview failed unexpectedly (the error was logged). Try again.")
+        preview_fail(
+            preview_id=preview_id, message="The preview failed unexpectedly (the error was logged). Try again."
+        )
         return PreviewRun(status=Preview.Status.FAILED)
     Preview.objects.filter(pk=preview_id).update(
         status=Preview.Status.DONE, progress=100, progress_text="", result=result, finished_at=timezone.now()

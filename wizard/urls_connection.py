@@ -13,4 +13,9 @@ urlpatterns = [
         name="connection_sync_products",
     ),
     path("<uuid:public_id>/replay/", connection_page.connection_replay, name="connection_replay"),
+    path(
+        "<uuid:public_id>/register-webhook/",
+        connection_page.connection_register_webhook,
+        name="connection_register_webhook",
+    ),
 ]

@@ -68,4 +68,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # One e-mail per connection when something new needs attention (a digest, not per record).
     "send-alert-digests": {"task": "integrations.tasks_monitoring.send_alert_digests", "schedule": 300.0},
+    # One tick for every connection's product schedule: it reads each connection's frequency,
+    # so changing it, pausing or resuming needs no restart of beat.
+    "sync-products-due": {"task": "integrations.tasks_sync.sync_products_due", "schedule": 60.0},
+    # Reconciliation passes whose venue-local hour has come (RECONCILIATION_HOUR, daily).
+    "reconcile-due": {"task": "integrations.tasks_sync.reconcile_due", "schedule": 15 * 60.0},
+    # Import windows whose next task was lost (broker down); a healthy import is not disturbed.
+    "sweep-imports": {"task": "integrations.tasks_sync.sweep_imports", "schedule": 10 * 60.0},
 }

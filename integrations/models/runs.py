@@ -20,9 +20,7 @@ class WebhookEvent(models.Model):
 
     # No index of its own: the unique (connection, message id) index serves connection lookups,
     # and every index is paid for by each webhook's insert.
-    connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="webhook_events", db_index=False
-    )
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="webhook_events", db_index=False)
     message_id = models.CharField(max_length=100, help_text="The source's message id")
     object_type = models.CharField(max_length=40, blank=True, help_text="e.g. Booking, Customer")
     event_type = models.CharField(max_length=40, blank=True, help_text="e.g. Created, Updated")

@@ -5,6 +5,7 @@ one is set.
 """
 
 from django.contrib import admin
+from django.db import models
 
 from integrations.admin import connection_admin_extend, run_for_each
 from integrations.errors import ConnectionBrokenError, SyncError
@@ -41,6 +42,7 @@ class RollerSettingsAdmin(SecretStateMixin, admin.ModelAdmin):
     list_select_related = ["connection"]
     search_fields = ["connection__name", "venue_name", "client_id", "webhook_id"]
     exclude = SECRET_FIELDS
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = [
         "connection",
         "client_secret_state",

@@ -8,6 +8,7 @@ class RollerConfig(AppConfig):
 
     def ready(self) -> None:
         from integrations.registry import ConnectorSpec, connector_register
+        from integrations.roller import importer
         from integrations.roller.handlers import HANDLERS
         from integrations.roller.services import roller_activate, roller_delete
 
@@ -19,5 +20,10 @@ class RollerConfig(AppConfig):
                 handlers=dict(HANDLERS),
                 on_activate=roller_activate,
                 on_delete=roller_delete,
+                read_products=importer.read_products,
+                read_window=importer.read_window,
+                read_people=importer.read_people,
+                check_webhook=importer.check_webhook,
+                import_calls_per_second=importer.IMPORT_CALLS_PER_SECOND,
             )
         )

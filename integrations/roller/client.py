@@ -24,6 +24,7 @@ import datetime as dt
 import email.utils
 import logging
 import random
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -427,8 +428,18 @@ def _summary(response: requests.Response) -> str:
     return f": {text[:300]}" if text else ""
 
 
+_ID_SEGMENT = re.compile(r"/(?=[^/]*\d)[^/]+")
+
+
+def _path_template(path: str) -> str:
+    """`/guests/27718291` → `/guests/{id}`: a guest id in a log line could be a minor's."""
+    return _ID_SEGMENT.sub("/{id}", path)
+
+
 def _log(method: str, path: str, outcome: int | str, started: float, attempt: int, level: int) -> None:
-    # The path only: never the query, headers or body (the token call's body holds the secret).
+    # The path's shape only: never ids, the query, headers or body (the token call's body
+    # holds the secret).
+    path = _path_template(path)
     duration_ms = round((time.monotonic() - started) * 1000)
     logger.log(
         level,

@@ -22,7 +22,14 @@ def connection_activate(*, connection: Connection) -> None:
     The connector's `on_activate` (for ROLLER: register the webhook with a new key) runs
     first and stores what it got in its own transaction; only then does the connection turn
     active. When it raises, the connection keeps its status and the error says what to do.
+
+    Turning active also queues the first import (once per connection: activating again to
+    register the webhook again imports nothing) in the same transaction, its first task
+    published after commit; product syncs follow from the products schedule, which picks up
+    every active connection with products on.
     """
+    from integrations.services.imports import first_import_start
+
     spec = connector_get(connection.connector_type)
     if spec is None:
         raise ActivationError(f"No connector of type '{connection.connector_type}' is installed.")
@@ -33,6 +40,7 @@ def connection_activate(*, connection: Connection) -> None:
         if connection.activated_at is None:
             connection.activated_at = timezone.now()
             connection.save(update_fields=["activated_at"])
+        first_import_start(connection=connection)
     logger.info("connection %s activated", connection.pk)
 
 

@@ -217,7 +217,12 @@ def imports_continue(*, connection: Connection) -> SyncRun | None:
         chain = chain_runs(connection)
         if chain.filter(status=Status.RUNNING).exists():
             return None
+        # A run whose batch (the runs queued together: same kind, same end) has a failed run
+        # waits for import_resume: contacts are never imported when the waivers failed.
+        failed = set(chain.filter(status=Status.FAILED).values_list("kind", "window_end"))
         for run in chain.filter(status=Status.QUEUED).order_by("pk"):
+            if run.window_end is not None and (run.kind, run.window_end) in failed:
+                continue
             now = timezone.now()
             if run.stream == Stream.PRODUCTS and products_sync_busy(connection=connection, exclude_pk=run.pk):
                 SyncRun.objects.filter(pk=run.pk).update(
@@ -310,7 +315,7 @@ def import_window_process(*, sync_run_id: int, attempt: int = 0) -> StepResult:
     except ConnectionBrokenError as exc:
         return run_fail(run, str(exc), broken=True)
     except (TransientError, OperationalError) as exc:
-        return _retry(run, exc, attempt)
+        return retry_or_fail(run, exc, attempt)
     except (SyncError, DatabaseError) as exc:
         return run_fail(run, str(exc))
     except Exception as exc:
@@ -352,7 +357,9 @@ def _advance(run: SyncRun, *, start: dt.datetime, end: dt.datetime, counts: dict
     return finished
 
 
-def _retry(run: SyncRun, exc: Exception, attempt: int) -> StepResult:
+def retry_or_fail(run: SyncRun, exc: Exception, attempt: int) -> StepResult:
+    """A retry after the source's own wait (ROLLER's 60 s penalty) or a back-off, or, after
+    MAX_ATTEMPTS, the run fails where it is."""
     if attempt + 1 >= MAX_ATTEMPTS:
         return run_fail(run, f"Gave up after {attempt + 1} attempts: {exc}")
     retry_after = getattr(exc, "retry_after", None)

@@ -89,6 +89,10 @@ def contacts_upsert(*, connection: Connection, contacts: Sequence[ContactData], 
             update=update,
         )
         ids = {**existing, **written}
+        if len(ids) < len(newest):
+            # Another transaction committed one of these contacts after `existing` was read,
+            # with a version ours does not beat: nothing was written, but the row is there.
+            ids |= ids_by(Contact, connection, "match_value", [key for key in newest if key not in ids])
         _links_upsert(connection=connection, contacts=fresh, contact_ids=ids, now=now)
         fresh_ids = {id(c) for c in fresh}
         results = []

@@ -1,9 +1,6 @@
 """The connection page's and the admin's numbers, against known data."""
 
 import datetime as dt
-import sys
-import types
-
 import pytest
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
@@ -12,6 +9,7 @@ from django.utils import timezone
 from integrations.models import Connection, OutcomeDailyCount, RecordOutcome, SyncRun, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.selectors_monitoring import (
+    ImportProgressView,
     connection_counts,
     connection_health,
     connections_annotate_counts,
@@ -166,7 +164,7 @@ def test_a_healthy_connection_is_connected(connection):
         ),
         (
             "ROLLER disabled the webhook after failed deliveries: register it again.",
-            "ROLLER has switched off the connection's webhook",
+            "ROLLER's updates are not reaching this connection",
         ),
         ("Something else entirely.", "The connection has stopped"),
     ],
@@ -208,33 +206,32 @@ def test_the_problem_key_changes_only_when_the_reason_does(connection):
     assert connection_health(connection=connection).problems[0].key != first
 
 
-def test_the_first_import_progress_comes_from_the_imports_service(connection, monkeypatch):
-    fake = types.ModuleType("integrations.services.imports")
-    fake.import_progress = lambda *, connection: types.SimpleNamespace(
-        windows_done=3, windows_total=12, records=420, eta_seconds=90.0, status="running"
-    )
-    monkeypatch.setitem(sys.modules, "integrations.services.imports", fake)
-
-    progress = first_import_progress(connection=connection)
-
-    assert (progress.percent, progress.records, progress.eta_seconds, progress.finished) == (25, 420, 90.0, False)
-
-
-def test_without_a_first_import_there_is_no_progress_bar(connection, monkeypatch):
-    fake = types.ModuleType("integrations.services.imports")
-    fake.import_progress = lambda *, connection: None
-    monkeypatch.setitem(sys.modules, "integrations.services.imports", fake)
-    assert first_import_progress(connection=connection) is None
-
-
-def test_the_first_import_progress_is_read_from_the_runs_while_the_imports_service_is_missing(connection, monkeypatch):
-    monkeypatch.setitem(sys.modules, "integrations.services.imports", None)  # import fails
-    SyncRunFactory(connection=connection, kind=SyncRun.Kind.FIRST_IMPORT, windows_done=7, windows_total=7,
-                   records_seen=30, stream=SyncRun.Stream.ORDERS)  # fmt: skip
-    SyncRunFactory(connection=connection, kind=SyncRun.Kind.FIRST_IMPORT, windows_done=1, windows_total=3,
-                   records_seen=12, stream=SyncRun.Stream.CONTACTS)  # fmt: skip
+def test_the_first_import_progress_adds_up_the_first_import_runs(connection):
+    now = timezone.now()
+    SyncRunFactory(connection=connection, kind=SyncRun.Kind.FIRST_IMPORT, stream=SyncRun.Stream.ORDERS,
+                   status=SyncRun.Status.SUCCEEDED, windows_done=7, windows_total=7, records_seen=30,
+                   started_at=now - dt.timedelta(minutes=8))  # fmt: skip
+    SyncRunFactory(connection=connection, kind=SyncRun.Kind.FIRST_IMPORT, stream=SyncRun.Stream.CONTACTS,
+                   status=SyncRun.Status.RUNNING, windows_done=1, windows_total=3, records_seen=12,
+                   started_at=now - dt.timedelta(minutes=2))  # fmt: skip
+    SyncRunFactory(connection=connection, kind=SyncRun.Kind.SCHEDULED, windows_done=0, windows_total=50)
 
     progress = first_import_progress(connection=connection)
 
     assert (progress.windows_done, progress.windows_total, progress.records, progress.percent) == (8, 10, 42, 80)
-    assert progress.status == "running"
+    assert progress.status == "running" and not progress.finished
+    assert progress.time_left.endswith("to go")
+
+
+def test_without_a_first_import_there_is_no_progress_bar(connection):
+    SyncRunFactory(connection=connection, kind=SyncRun.Kind.SCHEDULED, windows_total=3)
+    assert first_import_progress(connection=connection) is None
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(20, "less than a minute to go"), (60, "about 1 minute to go"), (600, "about 10 minutes to go"),
+     (4 * 3600, "about 4 hours to go"), (None, "")],
+)  # fmt: skip
+def test_the_time_left_is_said_in_words(seconds, text):
+    assert ImportProgressView(1, 4, 10, seconds, "running").time_left == text

@@ -8,12 +8,19 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.models import Connection, OutcomeDailyCount, WebhookEvent
+from integrations.models import Connection, OutcomeDailyCount, SyncRun, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.records import OutcomeData
 from integrations.selectors_monitoring import venue_today
 from integrations.services.outcomes import outcomes_record
-from tests.factories import ConnectionFactory, ContactFactory, OrderFactory, UserFactory, WebhookEventFactory
+from tests.factories import (
+    ConnectionFactory,
+    ContactFactory,
+    OrderFactory,
+    SyncRunFactory,
+    UserFactory,
+    WebhookEventFactory,
+)
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -196,26 +203,27 @@ def test_the_buttons_only_take_posts(user_client, connection):
     assert user_client.get(page_url(connection, "wizard:connection_sync_products")).status_code == 405
 
 
-def test_sync_products_now_starts_a_manual_product_sync(user_client, connection, monkeypatch):
-    products_sync = pytest.importorskip(
-        "integrations.services.products_sync", reason="products_sync_start (integrations.services.products_sync) has not landed"
-    )
-    calls = []
-    monkeypatch.setattr(products_sync, "products_sync_start", lambda **kwargs: calls.append(kwargs))
-
+def test_sync_products_now_queues_a_manual_product_sync(user_client, connection):
     response = user_client.post(page_url(connection, "wizard:connection_sync_products"), follow=True)
 
-    assert calls == [{"connection": connection, "kind": "manual"}]
+    run = SyncRun.objects.get(connection=connection)
+    assert (run.stream, run.kind, run.status) == ("products", "manual", "queued")
     assert "Product sync started" in response.content.decode()
 
 
 def test_sync_products_now_says_so_when_products_are_switched_off(user_client, connection):
-    pytest.importorskip(
-        "integrations.services.products_sync", reason="products_sync_start (integrations.services.products_sync) has not landed"
-    )
     Connection.objects.filter(pk=connection.pk).update(products_enabled=False)
     response = user_client.post(page_url(connection, "wizard:connection_sync_products"), follow=True)
     assert "Products are switched off" in response.content.decode()
+    assert not SyncRun.objects.exists()
+
+
+def test_the_first_import_shows_as_a_progress_bar(user_client, connection):
+    SyncRunFactory(connection=connection, kind=SyncRun.Kind.FIRST_IMPORT, status=SyncRun.Status.RUNNING,
+                   windows_done=3, windows_total=12, records_seen=420)  # fmt: skip
+    html = user_client.get(page_url(connection, "wizard:connection_live"), **HTMX).content.decode()
+    assert 'aria-valuenow="25"' in html and "width: 25%" in html
+    assert "3 of 12 days · 420 records so far" in html
 
 
 def test_the_feed_never_shows_anything_about_a_minor(user_client, connection):
@@ -232,3 +240,48 @@ def test_a_connection_with_nothing_yet_shows_empty_states(client):
     assert "No records in the last 7 days yet." in html
     assert "Nothing was skipped in the last 7 days." in html
     assert timezone.now()  # the page rendered without any data
+
+
+@pytest.fixture
+def sandbox_connection(settings, roller_sandbox):
+    from integrations.roller.models import RollerSettings
+    from integrations.roller.services import roller_connection_create
+    from integrations.services.connections import connection_activate
+
+    settings.ROLLER_SANDBOX_URL = roller_sandbox.url
+    settings.ROLLER_PACING_ENABLED = False
+    connection = roller_connection_create(
+        account=UserFactory().membership.account,
+        name="Bounce",
+        environment=RollerSettings.Environment.SANDBOX,
+        client_id=roller_sandbox.client_id,
+        client_secret=roller_sandbox.client_secret,
+        custom_base_url=roller_sandbox.url,
+    )
+    connection_activate(connection=connection)
+    return Connection.objects.get(pk=connection.pk)  # fresh, with the registered webhook
+
+
+def test_a_webhook_roller_disabled_can_be_registered_again_from_the_page(client, sandbox_connection, roller_sandbox):
+    from integrations.services.reconciliation import webhook_check
+
+    client.force_login(sandbox_connection.account.memberships.get().user)
+    roller_sandbox.disable_webhook(int(sandbox_connection.roller.webhook_id))
+    assert webhook_check(connection=sandbox_connection)  # the reconciliation's check finds it
+
+    html = client.get(page_url(sandbox_connection)).content.decode()
+    assert "ROLLER&#x27;s updates are not reaching this connection" in html
+    assert "ROLLER has disabled our webhook" in html
+    assert f'action="{page_url(sandbox_connection, "wizard:connection_register_webhook")}"' in html
+
+    response = client.post(page_url(sandbox_connection, "wizard:connection_register_webhook"), follow=True, **BOOSTED)
+
+    assert "The webhook is registered again" in response.content.decode()
+    assert [hook["enabled"] for hook in roller_sandbox.webhooks()] == [True]
+    assert Connection.objects.get(pk=sandbox_connection.pk).status == Connection.Status.ACTIVE
+    assert "Register webhook again" not in response.content.decode()
+
+
+def test_registering_the_webhook_again_is_only_for_the_accounts_users(client, connection):
+    client.force_login(UserFactory())
+    assert client.post(page_url(connection, "wizard:connection_register_webhook")).status_code == 404

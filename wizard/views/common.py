@@ -29,6 +29,11 @@ def wants_partial(request) -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
+def posted(request):
+    """The form data of a POST (even an empty one: it must show "required"), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def render_page(request, template: str, context: dict, *, partial: str = PARTIAL, status: int = 200) -> HttpResponse:
     name = f"{template}#{partial}" if wants_partial(request) else template
     response = render(request, name, context, status=status)
@@ -38,7 +43,9 @@ def render_page(request, template: str, context: dict, *, partial: str = PARTIAL
 
 def redirect_to(request, url: str) -> HttpResponse:
     response = (
-        HttpResponseLocation(url, target=TARGET, swap="outerHTML") if wants_partial(request) else HttpResponseRedirect(url)
+        HttpResponseLocation(url, target=TARGET, swap="outerHTML")
+        if wants_partial(request)
+        else HttpResponseRedirect(url)
     )
     patch_vary_headers(response, VARY)
     return response
@@ -68,7 +75,9 @@ def step_context(connection: Connection | None, key: str, **extra) -> dict:
         "step_count": len(steps.STEPS),
         "steps": steps.indicator(connection, key),
         "back_url": previous.url(connection) if previous and connection is not None else None,
-        "connector_label": connector_label(connection.connector_type if connection else extra.get("connector_type", "")),
+        "connector_label": connector_label(
+            connection.connector_type if connection else extra.get("connector_type", "")
+        ),
         "connection_page_url": connection_page_url(connection) if connection is not None else None,
         **extra,
     }

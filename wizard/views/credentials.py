@@ -17,7 +17,7 @@ from integrations.roller.models import RollerSettings
 from wizard import steps
 from wizard.forms import CredentialsForm
 from wizard.services import credentials_store, credentials_verify
-from wizard.views.common import load_step, render_page, step_context, step_done
+from wizard.views.common import load_step, posted, render_page, step_context, step_done
 
 WHERE_TO_FIND = "Venue Manager → Settings → Integrations → API keys"
 
@@ -37,7 +37,7 @@ def credentials(request, public_id):
     if stop:
         return stop
     roller = RollerSettings.objects.filter(connection=connection).first()
-    form = CredentialsForm(request.POST or None, roller=roller)
+    form = CredentialsForm(posted(request), roller=roller)
     problem = None
     if request.method == "POST" and form.is_valid():
         environment = form.cleaned_data["environment"]
@@ -54,7 +54,12 @@ def credentials(request, public_id):
                 form = CredentialsForm(request.POST, roller=roller)
                 form.is_valid()
         else:
-            if roller is not None and roller.venue_id and not steps.is_draft(connection) and venue.venue_id != roller.venue_id:
+            if (
+                roller is not None
+                and roller.venue_id
+                and not steps.is_draft(connection)
+                and venue.venue_id != roller.venue_id
+            ):
                 problem = Problem(
                     "other",
                     "These credentials are for another venue",

@@ -15,7 +15,7 @@ from integrations.selectors import connection_for_user
 from integrations.services.connections import connection_pause, connection_resume
 from wizard.forms import DeleteForm
 from wizard.services import connection_delete, synced_data_counts
-from wizard.views.common import VARY, connection_page_url, redirect_to
+from wizard.views.common import VARY, connection_page_url, posted, redirect_to
 
 Status = Connection.Status
 
@@ -30,7 +30,9 @@ def pause(request, public_id):
             request, "Paused. ROLLER's updates are still received and kept; they are processed when you resume."
         )
     else:
-        messages.error(request, f"Only an active connector can be paused; this one is {connection.get_status_display().lower()}.")
+        messages.error(
+            request, f"Only an active connector can be paused; this one is {connection.get_status_display().lower()}."
+        )
     return redirect_to(request, _back(request, connection))
 
 
@@ -43,7 +45,9 @@ def resume(request, public_id):
         kept = f" {waiting} update(s) received while it was paused are being processed now." if waiting else ""
         messages.success(request, f"Resumed.{kept}")
     else:
-        messages.error(request, f"Only a paused connector can be resumed; this one is {connection.get_status_display().lower()}.")
+        messages.error(
+            request, f"Only a paused connector can be resumed; this one is {connection.get_status_display().lower()}."
+        )
     return redirect_to(request, _back(request, connection))
 
 
@@ -58,7 +62,7 @@ def delete(request, public_id):
     """
     connection = connection_for_user(request.user, public_id)
     counts = synced_data_counts(connection=connection)
-    form = DeleteForm(request.POST or None)
+    form = DeleteForm(posted(request))
     error = None
     if request.method == "POST" and form.is_valid():
         name = connection.name
@@ -79,6 +83,8 @@ def delete(request, public_id):
 def _back(request, connection: Connection) -> str:
     """Back where the button was pressed (a local address only), else the connection's page."""
     wanted = request.POST.get("next", "")
-    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return wanted
     return connection_page_url(connection) or reverse("wizard:step_summary", kwargs={"public_id": connection.public_id})

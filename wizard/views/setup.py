@@ -12,7 +12,7 @@ from integrations.selectors import account_for_user, connection_for_user
 from wizard import steps
 from wizard.forms import ContactsForm, PresetForm, ProductsForm, SettingsForm
 from wizard.services import draft_create, preset_choose, preview_start, wizard_step_complete
-from wizard.views.common import load_step, redirect_to, render_page, step_context, step_done
+from wizard.views.common import load_step, posted, redirect_to, render_page, step_context, step_done
 
 
 @login_required
@@ -40,7 +40,7 @@ def preset_new(request, connector_type):
     account = account_for_user(request.user)
     if account is None:
         raise PermissionDenied("Your login does not belong to an account.")
-    form = PresetForm(request.POST or None, initial={"preset": "default"})
+    form = PresetForm(posted(request), initial={"preset": "default"})
     if request.method == "POST" and form.is_valid():
         connection = draft_create(account=account, connector_type=connector_type, preset=form.cleaned_data["preset"])
         return redirect_to(request, steps.BY_KEY["credentials"].url(connection))
@@ -55,7 +55,7 @@ def preset(request, public_id):
     connection, stop = load_step(request, public_id, "preset")
     if stop:
         return stop
-    form = PresetForm(request.POST or None, initial={"preset": connection.preset or "default"})
+    form = PresetForm(posted(request), initial={"preset": connection.preset or "default"})
     if request.method == "POST" and form.is_valid():
         preset_choose(connection=connection, preset=form.cleaned_data["preset"])
         if form.cleaned_data["preset"] == "default":
@@ -76,7 +76,7 @@ def settings_step(request, public_id):
     first_visit = steps.completed_index(connection) < steps.KEYS.index("settings")
     if first_visit and roller is not None and roller.venue_name:
         initial["name"] = roller.venue_name
-    form = SettingsForm(request.POST or None, instance=connection, initial=initial)
+    form = SettingsForm(posted(request), instance=connection, initial=initial)
     if request.method == "POST" and form.is_valid():
         form.save()
         wizard_step_complete(connection=connection, key="settings")
@@ -91,7 +91,7 @@ def products(request, public_id):
     connection, stop = load_step(request, public_id, "products")
     if stop:
         return stop
-    form = ProductsForm(request.POST or None, instance=connection)
+    form = ProductsForm(posted(request), instance=connection)
     if request.method == "POST" and form.is_valid():
         form.save()
         wizard_step_complete(connection=connection, key="products")
@@ -109,7 +109,7 @@ def contacts(request, public_id):
     connection, stop = load_step(request, public_id, "contacts")
     if stop:
         return stop
-    form = ContactsForm(request.POST or None, instance=connection)
+    form = ContactsForm(posted(request), instance=connection)
     if request.method == "POST" and form.is_valid():
         form.save()
         wizard_step_complete(connection=connection, key="contacts")

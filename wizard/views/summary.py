@@ -55,13 +55,12 @@ def preview_status(request, public_id):
 
 
 def _context(connection: Connection) -> dict:
-    return step_context(
-        connection,
-        "summary",
-        sections=summary_sections(connection),
-        estimate=import_estimate(connection),
+    return {
         **_preview_context(connection),
-    )
+        **step_context(
+            connection, "summary", sections=summary_sections(connection), estimate=import_estimate(connection)
+        ),
+    }
 
 
 def _preview_context(connection: Connection) -> dict:

@@ -250,6 +250,16 @@ def test_nothing_secret_reaches_the_log(roller_sandbox, caplog):
     assert "Bearer" not in everything and "Authorization" not in everything
 
 
+def test_a_guest_id_never_reaches_the_log_because_it_could_be_a_minors(roller_sandbox, caplog):
+    caplog.set_level(logging.DEBUG, logger="integrations.roller.client")
+    client = make_client(roller_sandbox)
+    with pytest.raises(NotFound):
+        client.get_guest("99887766")
+
+    assert "99887766" not in caplog.text + "".join(repr(r.__dict__) for r in caplog.records)
+    assert "ROLLER GET /guests/{id} -> 404" in caplog.text
+
+
 # --- reporting: windows and pages ----------------------------------------------------------
 
 

@@ -34,8 +34,6 @@ from integrations.registry import handler_for
 from integrations.roller import handlers
 from tests.factories import ContactFactory, ContactSourceLinkFactory, ProductFactory, RollerSettingsFactory
 
-# Until the root conftest loads it for every test module.
-pytest_plugins = ["tests.fixtures.roller_sandbox"]
 pytestmark = pytest.mark.django_db
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -82,7 +82,7 @@ def test_a_different_reason_is_something_new(connection):
     alerts_send()
 
     assert len(mail.outbox) == 2
-    assert "ROLLER has switched off the connection's webhook" in mail.outbox[1].body
+    assert "ROLLER's updates are not reaching this connection" in mail.outbox[1].body
 
 
 def test_a_problem_that_was_fixed_and_comes_back_is_news_again(connection):

@@ -65,6 +65,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{exc} The connection '{connection.name}' was kept as a draft (id {connection.pk})."
             ) from exc
+        connection.roller.refresh_from_db()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Connection '{connection.name}' is active (venue {venue.name}, {venue.time_zone}); "

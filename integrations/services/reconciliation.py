@@ -1,0 +1,106 @@
+"""Reconciliation: a pass over the recent days that heals what the webhooks missed.
+
+Daily by default, early in the morning venue time (ROLLER asks for reporting use at most once a
+day, ideally between 01:00 and 07:00). A pass queues a re-read of the last few days (signed
+waivers, contacts, orders) behind whatever the connection is importing, through the same rules
+and upserts as everything else. What it writes was missing or older in the store, so those rows
+and their outcomes are marked healed: a broken webhook shows up instead of hiding. The same
+pass asks the source whether our webhook is still registered and enabled.
+
+Settings (optional): RECONCILIATION_LOOKBACK_DAYS (default 3), RECONCILIATION_HOUR (default 4,
+venue-local) and RECONCILIATION_EVERY_HOURS (default 24: once a day).
+"""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.errors import ConnectionBrokenError
+from integrations.models import Connection, SyncRun
+from integrations.registry import connector_get
+from integrations.services.connections import connection_mark_needs_attention
+from integrations.services.events import DISPATCHABLE_STATUSES
+from integrations.services.imports import WINDOWED, chain_runs, imports_continue, local_midnight, runs_queue, zone_of
+
+logger = logging.getLogger(__name__)
+Kind, Status = SyncRun.Kind, SyncRun.Status
+
+# Webhooks of the last minutes may still be on their way: they are not "missed" yet.
+SETTLE = dt.timedelta(minutes=15)
+
+
+def reconciliation_slot(*, connection: Connection, now: dt.datetime) -> dt.datetime:
+    """The latest moment, at or before `now`, a pass was due for this connection."""
+    tz = zone_of(connection)
+    hour = int(getattr(settings, "RECONCILIATION_HOUR", 4))
+    every = dt.timedelta(hours=max(1, int(getattr(settings, "RECONCILIATION_EVERY_HOURS", 24))))
+    local = now.astimezone(tz)
+    slot = dt.datetime.combine(local.date(), dt.time(hour), tzinfo=tz)
+    if slot > local:
+        slot -= dt.timedelta(days=1)
+    while slot + every <= local:
+        slot += every
+    return slot
+
+
+def reconciliation_dispatch_due(*, now: dt.datetime | None = None) -> int:
+    """Starts a pass for each connection whose slot has come; returns how many."""
+    now, started = now or timezone.now(), 0
+    for connection in Connection.objects.filter(status__in=DISPATCHABLE_STATUSES, contacts_enabled=True):
+        spec = connector_get(connection.connector_type)
+        if spec is None or spec.read_window is None:
+            continue
+        slot = reconciliation_slot(connection=connection, now=now)
+        if connection.activated_at is None or connection.activated_at > slot:
+            continue  # the first import reads these days itself
+        passes = SyncRun.objects.filter(connection=connection, kind=Kind.RECONCILIATION)
+        if passes.filter(created_at__gte=slot).exists():
+            continue
+        if chain_runs(connection).filter(kind=Kind.RECONCILIATION, status__in=[Status.QUEUED, Status.RUNNING]).exists():
+            continue  # the last one is still waiting behind an import: one is enough
+        reconciliation_start(connection=connection, now=now)
+        started += 1
+    return started
+
+
+def reconciliation_start(*, connection: Connection, now: dt.datetime | None = None) -> list[SyncRun]:
+    """Queues a pass over the last RECONCILIATION_LOOKBACK_DAYS days and checks the webhook."""
+    now = now or timezone.now()
+    tz = zone_of(connection)
+    days = int(getattr(settings, "RECONCILIATION_LOOKBACK_DAYS", 3))
+    start = local_midnight(now.astimezone(tz).date() - dt.timedelta(days=days), tz)
+    end = now - SETTLE
+    with transaction.atomic():
+        runs = runs_queue(connection=connection, kind=Kind.RECONCILIATION, plan=[(s, start, end) for s in WINDOWED])
+        imports_continue(connection=connection)
+        transaction.on_commit(lambda: _publish_check(connection.pk))
+    logger.info("connection %s: reconciliation of %s to %s queued", connection.pk, start, end)
+    return runs
+
+
+def webhook_check(*, connection: Connection) -> str | None:
+    """Whether the source still has our webhook, enabled; when not, the connection needs
+    attention with what to do. Returns the problem, or None. A TransientError propagates
+    (the task retries)."""
+    spec = connector_get(connection.connector_type)
+    if spec is None or spec.check_webhook is None:
+        return None
+    try:
+        problem = spec.check_webhook(connection)
+    except ConnectionBrokenError as exc:
+        problem = str(exc)
+    if problem:
+        connection_mark_needs_attention(connection=connection, reason=problem)
+    return problem
+
+
+def _publish_check(connection_id: int) -> None:
+    from integrations.tasks_sync import check_webhook
+
+    try:
+        check_webhook.apply_async(args=[connection_id], retry=False)
+    except Exception as exc:  # noqa: BLE001 - the broker may be down; tomorrow's pass checks again
+        logger.warning("could not publish the webhook check of connection %s (%s)", connection_id, exc)
