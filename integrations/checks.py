@@ -7,6 +7,7 @@ in production), so a missing key fails the deploy rather than the first webhook.
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.checks import Error, Tags, register
 
 from integrations.encryption import EncryptionKeyError, current_cipher, decrypt, encrypt
@@ -29,7 +30,11 @@ def check_encryption_keys(app_configs, **kwargs) -> list[Error]:
 @register(Tags.security, deploy=True)
 def check_production_secrets(app_configs, **kwargs) -> list[Error]:
     errors = []
-    if not settings.SECRET_KEY or settings.SECRET_KEY.startswith(DEV_SECRET_KEY_PREFIX):
+    try:
+        secret_key = settings.SECRET_KEY
+    except ImproperlyConfigured:  # Django refuses an empty one on access
+        secret_key = ""
+    if not secret_key or secret_key.startswith(DEV_SECRET_KEY_PREFIX):
         errors.append(
             Error(
                 "SECRET_KEY is missing or still the development default.",

@@ -64,3 +64,18 @@ def test_sqlite_is_refused_in_production(settings):
     production_like(settings)
     use_database_engine(settings, "django.db.backends.sqlite3")
     assert "integrations.E006" in error_ids()
+
+
+def test_the_production_web_server_refuses_to_start_without_its_secrets():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "PUBLIC_BASE_URL")}
+    env["DJANGO_SETTINGS_MODULE"] = "connector_site.settings.production"
+    result = subprocess.run(
+        [sys.executable, "-c", "import connector_site.wsgi"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "Refusing to start" in result.stderr
+    assert "FIELD_ENCRYPTION_KEYS" in result.stderr
