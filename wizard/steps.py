@@ -74,7 +74,8 @@ def step_before(key: str) -> Step | None:
 
 def indicator(connection: Connection | None, current: str) -> list[dict]:
     """The step indicator: each step with its state and, when it may be visited, its link."""
-    done = completed_index(connection) if connection is not None else -1
+    # A connector not created yet: only the steps before this one are behind it.
+    done = completed_index(connection) if connection is not None else KEYS.index(current) - 1
     items = []
     for index, step in enumerate(STEPS):
         if step.key == current:

@@ -127,17 +127,19 @@ def first_import_plan(*, connection: Connection, now: dt.datetime | None = None)
     def back(days: int) -> dt.datetime:
         return local_midnight(today - dt.timedelta(days=days), tz)
 
+    # Up to the next whole minute: the source's window parameters have whole seconds, and what
+    # changed in the moments before the webhook was registered must not fall in between.
+    end = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
     plan: list[tuple] = []
     windowed = spec is not None and spec.read_window is not None and connection.contacts_enabled
     if windowed:
-        plan.append(
-            (Stream.WAIVERS, back(max(connection.contacts_lookback_days, connection.orders_lookback_days)), now)
-        )
+        waivers_days = max(connection.contacts_lookback_days, connection.orders_lookback_days)
+        plan.append((Stream.WAIVERS, back(waivers_days), end))
     if spec is not None and spec.read_products is not None and connection.products_enabled:
         plan.append((Stream.PRODUCTS, None, None))
     if windowed:
-        plan.append((Stream.CONTACTS, back(connection.contacts_lookback_days), now))
-        plan.append((Stream.ORDERS, back(connection.orders_lookback_days), now))
+        plan.append((Stream.CONTACTS, back(connection.contacts_lookback_days), end))
+        plan.append((Stream.ORDERS, back(connection.orders_lookback_days), end))
     return plan
 
 

@@ -73,8 +73,16 @@ def reconciliation_start(*, connection: Connection, now: dt.datetime | None = No
     days = int(getattr(settings, "RECONCILIATION_LOOKBACK_DAYS", 3))
     start = local_midnight(now.astimezone(tz).date() - dt.timedelta(days=days), tz)
     end = now - SETTLE
+    # Days before a stream's first import began were never in the store: reading them would
+    # count as healing what no webhook ever missed.
+    imported_from = dict(
+        SyncRun.objects.filter(connection=connection, kind=Kind.FIRST_IMPORT, stream__in=WINDOWED).values_list(
+            "stream", "window_start"
+        )
+    )
+    plan = [(stream, max(start, imported_from.get(stream) or start), end) for stream in WINDOWED]
     with transaction.atomic():
-        runs = runs_queue(connection=connection, kind=Kind.RECONCILIATION, plan=[(s, start, end) for s in WINDOWED])
+        runs = runs_queue(connection=connection, kind=Kind.RECONCILIATION, plan=[p for p in plan if p[1] < end])
         imports_continue(connection=connection)
         transaction.on_commit(lambda: _publish_check(connection.pk))
     logger.info("connection %s: reconciliation of %s to %s queued", connection.pk, start, end)

@@ -31,7 +31,9 @@ def test_the_step_says_what_activating_does(browser_client, draft, headers, htmx
     assert ">Activate<" in html
 
 
-def test_activating_registers_the_webhook_and_turns_the_connection_active(browser_client, draft, sandbox, headers, htmx):
+def test_activating_registers_the_webhook_and_turns_the_connection_active(
+    browser_client, draft, sandbox, headers, htmx
+):
     response = browser_client.post(step_url(draft, "activate"), headers=headers)
 
     assert_moved_to(response, done_url(draft), htmx=htmx)
@@ -66,7 +68,9 @@ def test_roller_refusing_the_webhook_leaves_a_draft_and_can_be_retried(browser_c
     assert len(sandbox.webhooks()) == 1
 
 
-def test_a_webhook_address_roller_would_refuse_is_named_before_and_on_activation(browser_client, account, headers, htmx):
+def test_a_webhook_address_roller_would_refuse_is_named_before_and_on_activation(
+    browser_client, account, headers, htmx
+):
     connection = make_draft(account, step="summary")
     RollerSettings.objects.filter(connection=connection).update(environment="live", custom_base_url="")
 

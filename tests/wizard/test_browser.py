@@ -73,8 +73,10 @@ def test_the_whole_wizard_in_a_browser(live_server, sandbox, settings, eager_cel
         on.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
 
     def on_phone(name: str) -> None:
+        """The same step in the phone-sized tab: the top of the screen, and the whole page."""
         phone.goto(page.url)
-        shot(f"phone-{name}", on=phone)
+        shot(f"phone-{name}", on=phone, full=False)
+        shot(f"phone-{name}-full", on=phone)
 
     # Log in (a real form).
     page.goto("/connectors/")
@@ -107,7 +109,7 @@ def test_the_whole_wizard_in_a_browser(live_server, sandbox, settings, eager_cel
     page.get_by_text("ROLLER rejected the Client ID and Client Secret").wait_for()
     assert page.get_by_label("Client Secret").input_value() == ""  # never rendered back
     shot("04-credentials-error")
-    on_phone("04-credentials-error")
+    on_phone("04-credentials")
     page.get_by_label("Client Secret").fill(sandbox.client_secret)
     page.get_by_role("button", name="Check and continue").click()
 
@@ -146,6 +148,7 @@ def test_the_whole_wizard_in_a_browser(live_server, sandbox, settings, eager_cel
     assert page.locator("#preview").get_by_text("Nothing was written").is_visible()
     shot("08-summary")
     on_phone("08-summary")
+    phone.locator("#preview").screenshot(path=str(SHOTS / "phone-08-summary-preview.png"))
     page.get_by_role("button", name="Continue to activation").click()
 
     # 8. Activate.
@@ -187,7 +190,9 @@ def test_the_whole_wizard_in_a_browser(live_server, sandbox, settings, eager_cel
     shot("12-settings-active")
 
     # Without JavaScript the same steps are plain forms that post and redirect.
-    plain = chromium.new_context(java_script_enabled=False, base_url=live_server.url, storage_state=context.storage_state())
+    plain = chromium.new_context(
+        java_script_enabled=False, base_url=live_server.url, storage_state=context.storage_state()
+    )
     no_js = plain.new_page()
     no_js.goto(f"/connectors/{connection.public_id}/setup/products/")
     no_js.get_by_label("How often").select_option("15")

@@ -103,15 +103,19 @@ def test_the_polled_part_without_htmx_sends_the_browser_to_the_page(user_client,
 
 
 def test_the_live_part_shows_new_records_as_they_arrive(user_client, connection):
-    outcomes_record(
-        connection=connection, entity=Entity.ORDER, rows=[("u-9", Outcome.CREATED, "", "Booking 5039999")]
-    )
+    outcomes_record(connection=connection, entity=Entity.ORDER, rows=[("u-9", Outcome.CREATED, "", "Booking 5039999")])
     html = user_client.get(page_url(connection, "wizard:connection_live"), **HTMX).content.decode()
     assert "Booking 5039999" in html
 
 
 @pytest.mark.parametrize(
-    "name", ["wizard:connection_detail", "wizard:connection_live", "wizard:connection_sync_products", "wizard:connection_replay"]
+    "name",
+    [
+        "wizard:connection_detail",
+        "wizard:connection_live",
+        "wizard:connection_sync_products",
+        "wizard:connection_replay",
+    ],
 )
 def test_another_accounts_connection_is_not_found(client, connection, name):
     client.force_login(UserFactory())  # another account
@@ -228,7 +232,7 @@ def test_the_first_import_shows_as_a_progress_bar(user_client, connection):
 
 def test_the_feed_never_shows_anything_about_a_minor(user_client, connection):
     html = user_client.get(page_url(connection, "wizard:connection_live"), **HTMX).content.decode()
-    assert "A contact: The guest is a minor" in html
+    assert "A contact — The guest is a minor" in html
 
 
 def test_a_connection_with_nothing_yet_shows_empty_states(client):

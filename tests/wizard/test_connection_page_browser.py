@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from connector_site.celery_app import app as celery_app
 from integrations.models import Account, Connection, OutcomeDailyCount, SyncRun, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
@@ -154,7 +155,9 @@ def test_screenshots_of_the_connection_page_with_sandbox_data(
             expect(page.locator("#live")).to_contain_text(f"Booking {activity['bookings'][2]['bookingReference']}")
             expect(page.locator(".cp-reasons")).to_contain_text("On-site sale without an identified customer")
             expect(page.locator(".cp-reasons")).to_contain_text("minor")
-            expect(page.locator(".cp-import")).to_contain_text(f"{progress.windows_done} of {progress.windows_total} days")
+            expect(page.locator(".cp-import")).to_contain_text(
+                f"{progress.windows_done} of {progress.windows_total} days"
+            )
             page.screenshot(path=str(SCREENSHOTS / "connection_page.png"), full_page=True)
 
             # A new booking shows up without a reload: htmx polls the live part every 5 s.
@@ -185,6 +188,9 @@ def test_screenshots_of_the_connection_page_with_sandbox_data(
             phone.goto(page_url)
             expect(phone.locator(".cp-health h2")).to_have_text("Connected")
             phone.screenshot(path=str(SCREENSHOTS / "connection_page_phone.png"), full_page=True)
+            phone.screenshot(path=str(SCREENSHOTS / "connection_page_phone_top.png"))
+            for part in ("feed", "chart"):
+                phone.locator(f".cp-{part}").screenshot(path=str(SCREENSHOTS / f"connection_page_phone_{part}.png"))
         finally:
             browser.close()
 

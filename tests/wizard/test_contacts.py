@@ -46,7 +46,9 @@ def test_saving_moves_on_to_the_summary_and_starts_the_preview(
     browser_client, draft, headers, htmx, no_broker, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = browser_client.post(step_url(draft, "contacts"), FORM | {"orders_lookback_days": "2"}, headers=headers)
+        response = browser_client.post(
+            step_url(draft, "contacts"), FORM | {"orders_lookback_days": "2"}, headers=headers
+        )
 
     assert_moved_to(response, step_url(draft, "summary"), htmx=htmx)
     draft.refresh_from_db()

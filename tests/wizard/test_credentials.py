@@ -17,7 +17,11 @@ SECRET_SHOWN = 'value="sandbox-demo-secret"'
 
 
 def sandbox_form(sandbox, **overrides) -> dict:
-    return {"environment": "sandbox", "client_id": sandbox.client_id, "client_secret": sandbox.client_secret} | overrides
+    return {
+        "environment": "sandbox",
+        "client_id": sandbox.client_id,
+        "client_secret": sandbox.client_secret,
+    } | overrides
 
 
 @pytest.fixture
@@ -95,7 +99,9 @@ def test_roller_unreachable_is_told_apart_and_can_be_retried(browser_client, dra
     assert draft.wizard_step == "preset"  # no progress yet
 
     # Try again: the secret was kept (unchecked) for the retry, so it need not be typed again.
-    retry = browser_client.post(step_url(draft, "credentials"), sandbox_form(sandbox, client_secret=""), headers=headers)
+    retry = browser_client.post(
+        step_url(draft, "credentials"), sandbox_form(sandbox, client_secret=""), headers=headers
+    )
 
     assert_moved_to(retry, step_url(draft, "settings"), htmx=htmx)
     draft.refresh_from_db()
@@ -118,7 +124,12 @@ def test_a_roller_that_does_not_answer_at_all_is_unreachable(browser_client, dra
         ({}, ["Choose where your venue&#x27;s ROLLER is.", "Enter the Client ID.", "Enter the Client Secret."]),
         ({"environment": "custom", "client_id": "x", "client_secret": "y"}, ["Enter your venue&#x27;s API address"]),
         (
-            {"environment": "custom", "custom_base_url": "http://api.venue.example", "client_id": "x", "client_secret": "y"},
+            {
+                "environment": "custom",
+                "custom_base_url": "http://api.venue.example",
+                "client_id": "x",
+                "client_secret": "y",
+            },
             ["only reached over HTTPS"],
         ),
     ],
@@ -141,7 +152,9 @@ def test_the_secret_is_never_shown_and_left_empty_keeps_it(browser_client, accou
     assert stored not in html
     assert "A secret is stored. Leave this empty to keep it." in html
 
-    response = browser_client.post(step_url(connection, "credentials"), sandbox_form(sandbox, client_secret=""), headers=headers)
+    response = browser_client.post(
+        step_url(connection, "credentials"), sandbox_form(sandbox, client_secret=""), headers=headers
+    )
     assert_moved_to(response, step_url(connection, "settings"), htmx=htmx)
     connection.roller.refresh_from_db()
     assert connection.roller.client_secret == stored
@@ -171,9 +184,13 @@ def test_an_active_connection_keeps_its_venue(browser_client, account, sandbox, 
     assert connection.roller.venue_id == "9999"
 
 
-def test_an_active_connection_saves_new_credentials_and_returns_to_its_settings(browser_client, account, sandbox, headers, htmx):
+def test_an_active_connection_saves_new_credentials_and_returns_to_its_settings(
+    browser_client, account, sandbox, headers, htmx
+):
     connection = ConnectionFactory(account=account, status=Connection.Status.ACTIVE, wizard_step="activate")
-    RollerSettingsFactory(connection=connection, custom_base_url=sandbox.url, client_secret="old-secret", venue_id="20981")
+    RollerSettingsFactory(
+        connection=connection, custom_base_url=sandbox.url, client_secret="old-secret", venue_id="20981"
+    )
 
     response = browser_client.post(step_url(connection, "credentials"), sandbox_form(sandbox), headers=headers)
 

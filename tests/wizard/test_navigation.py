@@ -19,7 +19,9 @@ def test_two_tabs_on_two_drafts_each_keep_their_place(browser_client, account, h
     second = make_draft(account, step="settings", name="Draft two")
 
     # Tab 1 saves its settings step while tab 2 saves its products step, interleaved.
-    one = browser_client.post(step_url(first, "settings"), {"name": "Utrecht", "opt_in_strategy": "none"}, headers=headers)
+    one = browser_client.post(
+        step_url(first, "settings"), {"name": "Utrecht", "opt_in_strategy": "none"}, headers=headers
+    )
     two = browser_client.post(
         step_url(second, "products"), {"products_enabled": "on", "products_frequency_minutes": "360"}, headers=headers
     )
@@ -29,7 +31,11 @@ def test_two_tabs_on_two_drafts_each_keep_their_place(browser_client, account, h
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.wizard_step, first.opt_in_strategy, first.products_frequency_minutes) == ("settings", "none", 60)
-    assert (second.wizard_step, second.opt_in_strategy, second.products_frequency_minutes) == ("products", "in_and_out", 360)
+    assert (second.wizard_step, second.opt_in_strategy, second.products_frequency_minutes) == (
+        "products",
+        "in_and_out",
+        360,
+    )
     assert browser_client.get(f"/connectors/{first.public_id}/setup/")["Location"] == step_url(first, "products")
     assert browser_client.get(f"/connectors/{second.public_id}/setup/")["Location"] == step_url(second, "contacts")
 
@@ -44,14 +50,18 @@ def test_reload_shows_the_same_step_with_what_was_saved(browser_client, account,
     assert first.replace(_csrf(first), "") == again.replace(_csrf(again), "")
 
 
-def test_back_to_an_earlier_step_shows_its_saved_values_and_resubmitting_keeps_the_progress(browser_client, account, headers):
+def test_back_to_an_earlier_step_shows_its_saved_values_and_resubmitting_keeps_the_progress(
+    browser_client, account, headers
+):
     draft = make_draft(account, step="contacts", name="Bounce Utrecht", opt_in_strategy="in_only")
 
     back = browser_client.get(step_url(draft, "settings"), headers=headers).content.decode()
     assert 'value="Bounce Utrecht"' in back
     assert 'value="in_only" id="id_opt_in_strategy_1" required checked' in back
 
-    browser_client.post(step_url(draft, "settings"), {"name": "Bounce Utrecht", "opt_in_strategy": "in_only"}, headers=headers)
+    browser_client.post(
+        step_url(draft, "settings"), {"name": "Bounce Utrecht", "opt_in_strategy": "in_only"}, headers=headers
+    )
 
     draft.refresh_from_db()
     assert draft.wizard_step == "contacts"
@@ -93,7 +103,9 @@ def test_an_active_connection_is_edited_with_the_same_forms(browser_client, acco
     connection = ConnectionFactory(account=account, status=Connection.Status.ACTIVE, wizard_step="activate")
 
     response = browser_client.post(
-        step_url(connection, "products"), {"products_enabled": "on", "products_frequency_minutes": "1440"}, headers=headers
+        step_url(connection, "products"),
+        {"products_enabled": "on", "products_frequency_minutes": "1440"},
+        headers=headers,
     )
 
     assert_moved_to(response, step_url(connection, "summary"), htmx=htmx)

@@ -20,10 +20,29 @@ RESULT = {
         "create": 9,
         "update": 0,
         "skip": 3,
-        "reasons": [{"reason": "onsite_without_contact", "label": "On-site sale without an identified customer", "count": 3}],
-        "examples": {"create": [{"reference": "5030088", "visit_date": "2026-11-30", "channel": "Consumer", "total": "45.50", "currency": "EUR", "contact": "Sara J."}]},
+        "reasons": [
+            {"reason": "onsite_without_contact", "label": "On-site sale without an identified customer", "count": 3}
+        ],
+        "examples": {
+            "create": [
+                {
+                    "reference": "5030088",
+                    "visit_date": "2026-11-30",
+                    "channel": "Consumer",
+                    "total": "45.50",
+                    "currency": "EUR",
+                    "contact": "Sara J.",
+                }
+            ]
+        },
     },
-    "contacts": {"create": 8, "update": 0, "skip": 1, "reasons": [{"reason": "minor", "label": "The guest is a minor", "count": 1}], "examples": {}},
+    "contacts": {
+        "create": 8,
+        "update": 0,
+        "skip": 1,
+        "reasons": [{"reason": "minor", "label": "The guest is a minor", "count": 1}],
+        "examples": {},
+    },
 }
 
 
@@ -51,7 +70,13 @@ def test_every_setting_is_listed_with_a_link_to_its_step(browser_client, draft, 
 
     for key in ("preset", "credentials", "settings", "products", "contacts"):
         assert f'href="{step_url(draft, key)}"' in html
-    for text in ("Bounce Utrecht", "Bounce Around Utrecht", "sandbox-demo-client", "Stored (never shown)", "Europe/Amsterdam"):
+    for text in (
+        "Bounce Utrecht",
+        "Bounce Around Utrecht",
+        "sandbox-demo-client",
+        "Stored (never shown)",
+        "Europe/Amsterdam",
+    ):
         assert text in html
     assert "sandbox-demo-secret" not in html
     assert "recommended: 18" in html  # the minimum age differs from the default preset
@@ -61,7 +86,9 @@ def test_every_setting_is_listed_with_a_link_to_its_step(browser_client, draft, 
 def test_the_estimate_of_the_first_import_is_shown(browser_client, draft, monkeypatch):
     from wizard.views import summary
 
-    monkeypatch.setattr(summary, "import_estimate", lambda connection: {"calls": 3660, "seconds": 2440, "text": "about 41 minutes"})
+    monkeypatch.setattr(
+        summary, "import_estimate", lambda connection: {"calls": 3660, "seconds": 2440, "text": "about 41 minutes"}
+    )
 
     html = browser_client.get(step_url(draft, "summary")).content.decode()
 
@@ -92,7 +119,9 @@ def test_a_finished_preview_shows_counts_reasons_and_examples(browser_client, dr
 def test_a_preview_of_other_settings_says_so(browser_client, draft):
     preview(draft, status=Preview.Status.DONE, result=RESULT, settings_fingerprint="old")
 
-    assert "The settings changed since this preview ran" in browser_client.get(step_url(draft, "summary")).content.decode()
+    assert (
+        "The settings changed since this preview ran" in browser_client.get(step_url(draft, "summary")).content.decode()
+    )
 
 
 def test_a_failed_preview_shows_why(browser_client, draft):
@@ -116,7 +145,9 @@ def test_polling_gets_the_preview_panel_only(browser_client, draft):
     assert page.status_code == 302 and page["Location"] == step_url(draft, "summary") + "#preview"
 
 
-def test_the_preview_can_be_run_again(browser_client, draft, headers, htmx, no_broker, django_capture_on_commit_callbacks):
+def test_the_preview_can_be_run_again(
+    browser_client, draft, headers, htmx, no_broker, django_capture_on_commit_callbacks
+):
     old = preview(draft, status=Preview.Status.DONE, result=RESULT)
 
     with django_capture_on_commit_callbacks(execute=True):

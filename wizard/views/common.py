@@ -35,7 +35,11 @@ def posted(request):
 
 
 def render_page(request, template: str, context: dict, *, partial: str = PARTIAL, status: int = 200) -> HttpResponse:
-    name = f"{template}#{partial}" if wants_partial(request) else template
+    name = template
+    if wants_partial(request):
+        name = f"{template}#{partial}"
+        # The partial carries its <title> (htmx takes it for the page) and focuses its heading.
+        context = {**context, "partial_request": partial == PARTIAL}
     response = render(request, name, context, status=status)
     patch_vary_headers(response, VARY)
     return response
@@ -67,7 +71,13 @@ def connection_page_url(connection: Connection) -> str | None:
 def step_context(connection: Connection | None, key: str, **extra) -> dict:
     step = steps.BY_KEY[key]
     previous = steps.step_before(key)
+    label = connector_label(connection.connector_type if connection else extra.get("connector_type", ""))
+    if connection is None or steps.is_draft(connection):
+        page_title = f"{step.title} · Set up {label}" if label else step.title
+    else:
+        page_title = f"{step.title} · {connection.name}"
     return {
+        "page_title": page_title,
         "connection": connection,
         "is_draft": connection is None or steps.is_draft(connection),
         "step": step,
@@ -75,9 +85,7 @@ def step_context(connection: Connection | None, key: str, **extra) -> dict:
         "step_count": len(steps.STEPS),
         "steps": steps.indicator(connection, key),
         "back_url": previous.url(connection) if previous and connection is not None else None,
-        "connector_label": connector_label(
-            connection.connector_type if connection else extra.get("connector_type", "")
-        ),
+        "connector_label": label,
         "connection_page_url": connection_page_url(connection) if connection is not None else None,
         **extra,
     }

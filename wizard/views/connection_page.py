@@ -6,11 +6,14 @@ five seconds from `connection_live`, and the buttons are boosted. Another accoun
 connection is a 404 (integrations.selectors.connection_for_user).
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -133,6 +136,7 @@ def _live_context(connection: Connection) -> dict:
     return {
         "connection": connection,
         "counts": counts,
+        "last_update_ago": _ago(counts.last_webhook_at),
         "health": connection_health(connection=connection, events_dead=counts.events_dead),
         "progress": first_import_progress(connection=connection),
         "feed": [FeedItem.of(outcome) for outcome in recent_outcomes(connection=connection)],
@@ -144,8 +148,19 @@ def _page_context(connection: Connection) -> dict:
     return {
         "connector_label": spec.label if spec else connection.connector_type,
         "chart": chart_layout(outcomes_by_day(connection=connection)),
-        "reasons": skipped_by_reason(connection=connection),
+        "reasons": [
+            {"summary": summary, "examples": [(o.created_at, subject(o)) for o in summary.examples]}
+            for summary in skipped_by_reason(connection=connection)
+        ],
     }
+
+
+def _ago(moment) -> str:
+    if moment is None:
+        return ""
+    if timezone.now() - moment < dt.timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"
 
 
 @dataclass(frozen=True)
@@ -170,24 +185,30 @@ class FeedItem:
 _SUBJECT = {Entity.CONTACT: "Guest", Entity.ORDER: "Booking", Entity.PRODUCT: "Product", Entity.EVENT: "Update"}
 
 
-def describe(outcome: RecordOutcome) -> str:
-    """One line a venue's staff understands: which record, and why when it was left out.
+def subject(outcome: RecordOutcome) -> str:
+    """Which record, in the venue's words ("Booking 5032001", "Guest 27718001").
 
     An outcome about a minor holds no personal data, so neither does its line.
     """
-    subject = outcome.detail or (
-        f"{_SUBJECT.get(outcome.entity, outcome.get_entity_display())} {outcome.source_id}".strip()
-        if outcome.source_id
-        else f"A {outcome.get_entity_display().lower()}"
-    )
+    if outcome.detail:
+        return outcome.detail
+    if outcome.source_id:
+        return f"{_SUBJECT.get(outcome.entity, outcome.get_entity_display())} {outcome.source_id}"
+    return f"A {outcome.get_entity_display().lower()}"
+
+
+def describe(outcome: RecordOutcome) -> str:
+    """One line a venue's staff understands: which record, and why when it was left out."""
+    subject_text = subject(outcome)
     if outcome.reason:
-        return f"{subject}: {reason_label(outcome.reason)}"
-    return subject
+        return f"{subject_text} — {reason_label(outcome.reason)}"
+    return subject_text
 
 
 # --- the chart: stacked bars as server-rendered SVG (no script, no CDN) -------------------
 
-CHART = {"width": 640, "height": 220, "left": 44, "right": 12, "top": 16, "bottom": 34}
+# The bottom margin holds two lines of day label (weekday, date) at the phone's larger text size.
+CHART = {"width": 640, "height": 240, "left": 44, "right": 12, "top": 16, "bottom": 56}
 
 
 def chart_layout(days: list[DayCounts]) -> dict:
@@ -218,7 +239,6 @@ def chart_layout(days: list[DayCounts]) -> dict:
         **CHART,
         "plot_right": CHART["width"] - CHART["right"],
         "axis_x": CHART["left"] - 6,
-        "day_label_y": base_y + 18,
         "base_y": base_y,
         "bar_width": bar_w,
         "bars": bars,

@@ -97,8 +97,9 @@ def _problem(exc: RollerError, form: CredentialsForm) -> Problem:
         return Problem(
             "rejected",
             "ROLLER rejected the Client ID and Client Secret",
-            f"Check both in ROLLER under {WHERE_TO_FIND}, and that the key is one of {environment}: "
-            "a key works in one environment only (a Playground key does not work on Live). Nothing was saved.",
+            f"Check both in ROLLER under {WHERE_TO_FIND}, and that the key was made for the environment chosen "
+            f"({environment}): a key works in one environment only, so a Playground key does not work on Live. "
+            "Nothing was saved.",
         )
     if isinstance(exc, NoApiAccess):
         return Problem(

@@ -1,6 +1,8 @@
 """Step 7: every setting with a link back to its step, the first import's estimated
 duration, and the preview (a background task; the page polls its progress with htmx)."""
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -66,7 +68,24 @@ def _context(connection: Connection) -> dict:
 def _preview_context(connection: Connection) -> dict:
     preview = preview_latest(connection=connection)
     stale = preview is not None and preview.settings_fingerprint != settings_fingerprint(connection=connection)
-    return {"connection": connection, "preview": preview, "preview_stale": stale, "Preview": Preview}
+    return {
+        "connection": connection,
+        "preview": preview,
+        "preview_stale": stale,
+        "preview_window": _window_text(preview.result if preview else {}),
+        "Preview": Preview,
+    }
+
+
+def _window_text(result: dict) -> str:
+    """ "from 20 to 26 Nov 2026", in the venue's dates the preview read."""
+    try:
+        start, end = dt.date.fromisoformat(result["window_start"]), dt.date.fromisoformat(result["window_end"])
+    except (KeyError, TypeError, ValueError):
+        return ""
+    if (start.year, start.month) == (end.year, end.month):
+        return f"from {start.day} to {end.day} {end:%b %Y}"
+    return f"from {start.day} {start:%b} to {end.day} {end:%b %Y}"
 
 
 def summary_sections(connection: Connection) -> list[dict]:
