@@ -10,3 +10,5 @@ FIELD_ENCRYPTION_KEYS = [
     "dGVzdC1maWVsZC1rZXktbmV3ZXN0LTAwMDAwMDAwMDA=",
     "dGVzdC1maWVsZC1rZXktb2xkZXItMDAwMDAwMDAwMDA=",
 ]
+# ROLLER back-off in milliseconds, not seconds: tests provoke many 5xx from the sandbox.
+ROLLER_HTTP_BACKOFF_SECONDS = 0.01

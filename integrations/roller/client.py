@@ -293,7 +293,7 @@ class RollerClient:
                     continue
                 kind = "did not answer in time" if isinstance(exc, requests.Timeout) else "could not be reached"
                 raise RollerUnavailable(
-                    f"ROLLER {kind} ({method} {path}, {attempt} attempt(s)); try again later."
+                    f"ROLLER {kind} ({method} {_path_template(path)}, {attempt} attempt(s)); try again later."
                 ) from None
             status = response.status_code
             _log(method, path, status, started, attempt, logging.WARNING if status >= 400 else logging.INFO)
@@ -372,7 +372,9 @@ def _json(response: requests.Response, path: str) -> Any:
     try:
         return response.json()
     except ValueError as exc:
-        raise UnexpectedResponse(f"ROLLER's answer to {path} is not JSON.", status=response.status_code) from exc
+        raise UnexpectedResponse(
+            f"ROLLER's answer to {_path_template(path)} is not JSON.", status=response.status_code
+        ) from exc
 
 
 def _retry_after(response: requests.Response) -> float:
@@ -397,14 +399,16 @@ def _error_for(response: requests.Response, method: str, path: str) -> Exception
     if status == 403:
         return NoApiAccess(status=403)
     if status == 404:
-        return NotFound(f"ROLLER does not know {path} (404).", status=404)
+        return NotFound(f"ROLLER does not know {_path_template(path)} (404).", status=404)
     if status == 429:
         return RateLimited(_retry_after(response))
     if status >= 500:
         return RollerUnavailable(
-            f"ROLLER kept failing with {status} on {method} {path}; try again later.", status=status
+            f"ROLLER kept failing with {status} on {method} {_path_template(path)}; try again later.", status=status
         )
-    return UnexpectedResponse(f"ROLLER refused {method} {path} with {status}{_summary(response)}.", status=status)
+    return UnexpectedResponse(
+        f"ROLLER refused {method} {_path_template(path)} with {status}{_summary(response)}.", status=status
+    )
 
 
 def _summary(response: requests.Response) -> str:

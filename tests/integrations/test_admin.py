@@ -236,7 +236,10 @@ def test_the_connection_list_shows_status_counts_and_skipped_reasons(admin_clien
 
     assert "<strong>Needs attention</strong>: ROLLER disabled the webhook." in html
     assert f"?connection__id__exact={connection.pk}&amp;status=dead" in html
-    assert 'title="The booking has no booking holder, so there is no contact to link it to">no_contact</span>: 2 / 2' in html
+    assert (
+        'title="The booking has no booking holder, so there is no contact to link it to">no_contact</span>: 2 / 2'
+        in html
+    )
     assert "2 / 2" in html
 
 
@@ -266,7 +269,10 @@ def test_the_connection_page_in_the_admin_shows_the_monitoring_numbers(admin_cli
     html = admin_client.get(change(roller.connection)).content.decode()
 
     assert "Monitoring" in html
-    assert "<tr><td>The booking has no booking holder, so there is no contact to link it to</td><td>1</td><td>1</td></tr>" in html
+    assert (
+        "<tr><td>The booking has no booking holder, so there is no contact to link it to</td><td>1</td><td>1</td></tr>"
+        in html
+    )
     assert "set (hidden)" in html
 
 
@@ -362,10 +368,12 @@ def test_outcomes_export_as_csv_with_the_reason_in_words(admin_client):
         entity=Entity.ORDER,
         rows=[
             ("u-1", Outcome.SKIPPED, Reason.ONSITE_WITHOUT_CONTACT, "Booking 5032001"),
-            ("u-2", Outcome.CREATED, "", "=HYPERLINK(\"http://evil\")"),
+            ("u-2", Outcome.CREATED, "", '=HYPERLINK("http://evil")'),
         ],
     )
-    outcomes_record(connection=connection, entity=Entity.CONTACT, rows=[("27718001", Outcome.SKIPPED, Reason.MINOR, "Mia")])
+    outcomes_record(
+        connection=connection, entity=Entity.CONTACT, rows=[("27718001", Outcome.SKIPPED, Reason.MINOR, "Mia")]
+    )
     outcomes_record(connection=ConnectionFactory(), entity=Entity.ORDER, rows=[("x", Outcome.CREATED, "", "")])
     mine = RecordOutcome.objects.filter(connection=connection)
 
@@ -376,7 +384,7 @@ def test_outcomes_export_as_csv_with_the_reason_in_words(admin_client):
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [(r["entity"], r["outcome"], r["reason"], r["source_id"], r["detail"]) for r in rows] == [
         ("order", "skipped", "onsite_without_contact", "u-1", "Booking 5032001"),
-        ("order", "created", "", "u-2", "'=HYPERLINK(\"http://evil\")"),  # no formula for a spreadsheet
+        ("order", "created", "", "u-2", '\'=HYPERLINK("http://evil")'),  # no formula for a spreadsheet
         ("contact", "skipped", "minor", "", ""),  # nothing about a minor, ever
     ]
     assert rows[0]["reason_label"] == "On-site sale without an identified customer"

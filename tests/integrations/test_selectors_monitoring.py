@@ -1,6 +1,7 @@
 """The connection page's and the admin's numbers, against known data."""
 
 import datetime as dt
+
 import pytest
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext

@@ -101,6 +101,7 @@ def test_the_whole_wizard_in_a_browser(live_server, sandbox, settings, eager_cel
 
     # 3. Credentials: wrong first (the error, inline), then right.
     page.wait_for_url("**/setup/credentials/")
+    assert page.title() == "Credentials · Set up ROLLER · Connect"  # the swapped-in step names the page
     connection = Connection.objects.get(account=user.membership.account)
     page.get_by_label("Local sandbox").check()
     page.get_by_label("Client ID").fill(sandbox.client_id)
@@ -202,4 +203,8 @@ def test_the_whole_wizard_in_a_browser(live_server, sandbox, settings, eager_cel
     connection.refresh_from_db()
     assert connection.products_frequency_minutes == 15
     plain.close()
+
+    page.goto("/connectors/")
+    shot("13-connectors")
+    on_phone("13-connectors")
     context.close()

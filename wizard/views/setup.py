@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.registry import connector_get, connectors_all
@@ -45,7 +46,7 @@ def preset_new(request, connector_type):
         connection = draft_create(account=account, connector_type=connector_type, preset=form.cleaned_data["preset"])
         return redirect_to(request, steps.BY_KEY["credentials"].url(connection))
     context = step_context(None, "preset", form=form, connector_type=connector_type)
-    context["back_url"] = None
+    context["back_url"] = reverse("wizard:catalogue")
     return render_page(request, "wizard/preset.html", context)
 
 

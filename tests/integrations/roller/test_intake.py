@@ -224,3 +224,63 @@ def test_it_works_with_atomic_requests(client, roller, settings):
 def test_only_post_is_accepted(client, roller):
     response = client.get(f"/webhooks/roller/{roller.connection.public_id}/")
     assert response.status_code == 405
+
+
+# --- through the ROLLER handlers (reliability scenario 12) --------------------------------
+
+
+@pytest.fixture
+def sandbox_roller(db, settings, roller_sandbox):
+    settings.ROLLER_PACING_ENABLED = False
+    return RollerSettingsFactory(
+        webhook_key=KEY, custom_base_url=roller_sandbox.url, client_id=roller_sandbox.client_id,
+        client_secret=roller_sandbox.client_secret,
+    )  # fmt: skip
+
+
+def stored_booking(client, roller) -> WebhookEvent:
+    from pathlib import Path
+
+    fixture = Path(__file__).parent / "fixtures" / "booking_created.json"
+    assert deliver(client, roller, fixture.read_bytes()).status_code == 200
+    return WebhookEvent.objects.get()
+
+
+def test_roller_unavailable_while_fetching_the_guest_is_retried_with_back_off(client, sandbox_roller, roller_sandbox):
+    from integrations.services.events import webhook_event_process
+
+    event = stored_booking(client, sandbox_roller)
+    roller_sandbox.fault("/guests", status=503, count=10)
+
+    result = webhook_event_process(event_id=event.pk, task_id="t")
+    assert result.status == WebhookEvent.Status.FAILED and result.retry_in > 0
+    last_error = WebhookEvent.objects.get().last_error
+    assert "ROLLER kept failing with 503" in last_error
+    assert "27718291" not in last_error  # a guest id could be a minor's: never in a message
+
+
+def test_a_429_while_fetching_the_guest_waits_out_rollers_penalty(client, sandbox_roller, roller_sandbox):
+    from integrations.services.events import webhook_event_process
+
+    event = stored_booking(client, sandbox_roller)
+    roller_sandbox.fault("/guests", status=429, retry_after=60, count=1)
+
+    result = webhook_event_process(event_id=event.pk, task_id="t")
+    assert result.retry_in >= 60
+
+
+def test_revoked_credentials_turn_the_connection_to_needs_attention_and_keep_the_event(
+    client, sandbox_roller, roller_sandbox
+):
+    from integrations.services.events import webhook_event_process
+
+    event = stored_booking(client, sandbox_roller)
+    sandbox_roller.client_secret = "revoked-in-roller"
+    sandbox_roller.save()
+
+    result = webhook_event_process(event_id=event.pk, task_id="t")
+    assert result.status == WebhookEvent.Status.FAILED and result.retry_in is None
+    connection = Connection.objects.get(pk=sandbox_roller.connection_id)
+    assert connection.status == Connection.Status.NEEDS_ATTENTION
+    assert "rejected the Client ID and Secret" in connection.status_reason
+    assert WebhookEvent.objects.get().status == WebhookEvent.Status.FAILED

@@ -117,7 +117,9 @@ def test_the_purge_runs_every_day_as_a_task():
     from integrations.tasks import tasks_monitoring
 
     assert tasks_monitoring.purge_expired_data.name == "integrations.tasks_monitoring.purge_expired_data"
-    entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == tasks_monitoring.purge_expired_data.name]
+    entries = [
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == tasks_monitoring.purge_expired_data.name
+    ]
     assert len(entries) == 1
 
 
