@@ -31,8 +31,15 @@ class Command(BaseCommand):
         )
         parser.add_argument("--url", default="", help="Base URL for the sandbox or a venue's own domain.")
         parser.add_argument("--client-id", default="")
+        parser.add_argument(
+            "--contacts-lookback-days", type=int, help="First import of contacts (default: the preset's)."
+        )
+        parser.add_argument("--orders-lookback-days", type=int, help="First import of orders (default: the preset's).")
 
     def handle(self, *args, account, name, environment, url, client_id, **options):
+        lookbacks = {
+            field: options[field] for field in ("contacts_lookback_days", "orders_lookback_days") if options[field]
+        }
         if environment == "sandbox":
             url = url or settings.ROLLER_SANDBOX_URL or "http://127.0.0.1:8100"
             client_id = client_id or os.environ.get("ROLLER_SANDBOX_CLIENT_ID", SANDBOX_CLIENT_ID)
@@ -59,7 +66,9 @@ class Command(BaseCommand):
             venue = roller_venue_refresh(roller_settings=connection.roller)
             if not name:
                 connection.name = _unique_name(account_row, venue.name or connection.name)
-                connection.save(update_fields=["name"])
+            for field, days in lookbacks.items():
+                setattr(connection, field, days)
+            connection.save(update_fields=["name", *lookbacks])
             connection_activate(connection=connection)
         except SyncError as exc:
             raise CommandError(

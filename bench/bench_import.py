@@ -1,0 +1,276 @@
+"""First-import benchmark: rows a second and the worker's peak memory, side by side with a baseline.
+
+The ROLLER sandbox is started with the bench venue (`--size bench`: ~108,000 guests, 100,000
+bookings with ~200,000 booking items over 90 days) and its rate limit off. Then, into PostgreSQL:
+
+  ours      - the real first import (integrations.services.imports) of all of it: every window
+              task run one after another in a separate worker process, exactly as Celery would
+              run them (read the window over HTTP, rules, batch upserts, outcomes, cursor).
+  baseline  - the same fetched records written one by one with the ORM's update_or_create
+              (contact + guest link; order + its lines), without rules or outcomes. It is slow,
+              so it runs on a fixed subset (by default the most recent 20 days of guests and 4
+              days of bookings); rows/s compares fairly, whatever the count.
+
+Rows are the records written: contacts and orders (an order's lines are part of its row).
+For ours, "end to end" includes reading the windows over HTTP; "write path" leaves the
+reading out, as the baseline's figure does. Peak memory is the worker's maximum resident set
+(getrusage), Python, Django and all.
+
+Run:  .venv/bin/python bench/bench_import.py [--baseline-guest-days 20] [--baseline-booking-days 4]
+Needs PostgreSQL on 127.0.0.1:5432 (trust auth). Takes a few minutes.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import deque
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PYTHON = sys.executable
+DATABASE = "connector_bench_import"
+ENV = {
+    **os.environ,
+    "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
+    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+    "ROLLER_PACING_ENABLED": "false",
+    "PYTHONPATH": str(ROOT),
+}
+CLIENT_ID, CLIENT_SECRET = "sandbox-demo-client", "sandbox-demo-secret"
+# The bench venue: 90 days of bookings; guests from a year before that.
+GUEST_DAYS, BOOKING_DAYS = 90 + 365 + 2, 91
+
+
+# --- setup ----------------------------------------------------------------------------------
+
+
+def fresh_database() -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DATABASE}")
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=ENV, check=True)
+
+
+def start_sandbox(tmp: Path) -> tuple[subprocess.Popen, str]:
+    ready = tmp / "ready.json"
+    command = [PYTHON, "-m", "integrations.roller.sandbox", "--host", "127.0.0.1", "--port", "0", "--size", "bench",
+               "--no-rate-limit", "--ready-file", str(ready), "--exit-with-parent"]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
+    while not ready.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("the sandbox did not start")
+        time.sleep(0.2)
+    return process, json.loads(ready.read_text())["url"]
+
+
+def django_setup() -> None:
+    os.environ.update({key: ENV[key] for key in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "ROLLER_PACING_ENABLED")})
+    import django
+
+    django.setup()
+
+
+def new_connection(url: str, name: str, *, guest_days: int, booking_days: int):
+    from integrations.models import Account, Connection
+    from integrations.roller.services import roller_connection_create, roller_venue_refresh
+
+    account, _ = Account.objects.get_or_create(name="Bench")
+    connection = roller_connection_create(
+        account=account, name=name, environment="sandbox", client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+        custom_base_url=url,
+    )  # fmt: skip
+    roller_venue_refresh(roller_settings=connection.roller)
+    Connection.objects.filter(pk=connection.pk).update(
+        contacts_lookback_days=guest_days, orders_lookback_days=booking_days, status=Connection.Status.ACTIVE
+    )
+    connection.refresh_from_db()
+    return connection
+
+
+# --- ours: the worker process ---------------------------------------------------------------------
+
+
+def worker(url: str) -> None:
+    """The first import, every window task in turn, in this process; prints JSON figures."""
+    django_setup()
+    from integrations.models import SyncRun
+    from integrations.registry import connector_get
+    from integrations.services import imports
+
+    connection = new_connection(url, "Ours", guest_days=GUEST_DAYS, booking_days=BOOKING_DAYS)
+    spec = connector_get("roller")
+    reading = {"seconds": 0.0}
+    read_window, read_people = spec.read_window, spec.read_people
+
+    def timed(read):
+        def wrapper(*args):
+            started = time.perf_counter()
+            try:
+                return read(*args)
+            finally:
+                reading["seconds"] += time.perf_counter() - started
+
+        return wrapper
+
+    spec.read_window, spec.read_people = timed(read_window), timed(read_people)
+    queue: deque[int] = deque()
+    imports.window_publish = lambda *, sync_run_id: queue.append(sync_run_id)  # the broker, in-process
+
+    started = time.perf_counter()
+    imports.first_import_start(connection=connection)
+    tasks = 0
+    while queue:
+        result = imports.import_window_process(sync_run_id=queue.popleft())
+        tasks += 1
+        if result.retry_in is not None:
+            raise SystemExit(f"unexpected retry: {result}")
+    elapsed = time.perf_counter() - started
+
+    runs = SyncRun.objects.filter(connection=connection)
+    counts: dict[str, int] = {}
+    for run in runs:
+        assert run.status == SyncRun.Status.SUCCEEDED, (run, run.error)
+        for key, count in run.counts.items():
+            counts[key] = counts.get(key, 0) + count
+    written = sum(
+        n
+        for key, n in counts.items()
+        if key.split(".")[0] in ("contact", "order") and key.split(".")[1] in ("created", "updated")
+    )
+    print(json.dumps({
+        "seconds": elapsed, "reading_seconds": reading["seconds"], "rows": written, "tasks": tasks,
+        "windows": sum(run.windows_total for run in runs), "records_read": sum(run.records_seen for run in runs),
+        "counts": counts, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))  # fmt: skip
+
+
+# --- the baseline -----------------------------------------------------------------------------------
+
+
+def baseline(url: str, *, guest_days: int, booking_days: int) -> dict:
+    """Reads a fixed subset through the same reader, then writes it one row at a time."""
+    from django.utils import timezone
+
+    from integrations.models import Contact, ContactSourceLink, Order, OrderLine, Product
+    from integrations.roller import importer
+    from integrations.rules import contact_prepare
+    from integrations.services.imports import local_midnight, window_end, zone_of
+
+    connection = new_connection(url, "Baseline", guest_days=guest_days, booking_days=booking_days)
+    tz, now = zone_of(connection), timezone.now()
+    today = now.astimezone(tz).date()
+
+    def fetched(stream: str, days: int) -> list:
+        records, cursor = [], local_midnight(today - dt.timedelta(days=days), tz)
+        while cursor < now:
+            end = window_end(cursor, now, tz)
+            window = importer.read_window(connection, stream, cursor, end)
+            records += window.contacts if stream == "contacts" else window.orders
+            cursor = end
+        return records
+
+    guests = [contact_prepare(c, connection=connection) for c in fetched("contacts", guest_days)]
+    guests = [c for c in guests if c.match_value]
+    orders = fetched("orders", booking_days)
+    for product in importer.read_products(connection).products:  # not timed: the catalogue
+        Product.objects.update_or_create(
+            connection=connection,
+            external_id=product.external_id,
+            defaults={"name": product.name, "price": product.price},
+        )
+    product_ids = dict(Product.objects.filter(connection=connection).values_list("external_id", "id"))
+
+    started, rows = time.perf_counter(), 0
+    for c in guests:
+        contact, _ = Contact.objects.update_or_create(
+            connection=connection, match_value=c.match_value,
+            defaults={"email": c.email, "phone": c.phone, "first_name": c.first_name, "last_name": c.last_name,
+                      "date_of_birth": c.date_of_birth, "gender": c.gender, "street": c.street, "city": c.city,
+                      "postcode": c.postcode, "state": c.state, "country": c.country, "email_consent": c.email_consent,
+                      "sms_consent": c.sms_consent, "source_version": c.source_version},
+        )  # fmt: skip
+        ContactSourceLink.objects.update_or_create(
+            connection=connection,
+            source_id=c.source_id,
+            defaults={"contact": contact, "source_version": c.source_version},
+        )
+        rows += 1
+    links = dict(ContactSourceLink.objects.filter(connection=connection).values_list("source_id", "contact_id"))
+    for o in orders:
+        if o.holder_source_id not in links or any(line.product_external_id not in product_ids for line in o.lines):
+            continue
+        order, _ = Order.objects.update_or_create(
+            connection=connection, external_id=o.external_id,
+            defaults={"contact_id": links[o.holder_source_id], "reference": o.reference, "channel": o.channel,
+                      "source_channel": o.source_channel, "status": o.status, "ordered_at": o.ordered_at,
+                      "visit_date": o.visit_date, "total": o.total, "discount": o.discount, "currency": o.currency,
+                      "source_version": o.source_version},
+        )  # fmt: skip
+        for line in o.lines:
+            OrderLine.objects.update_or_create(
+                order=order, external_id=line.external_id,
+                defaults={"product_id": product_ids[line.product_external_id], "quantity": line.quantity,
+                          "unit_price": line.unit_price, "discount": line.discount, "visit_date": line.visit_date},
+            )  # fmt: skip
+        rows += 1
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+# --- main ---------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--worker", metavar="SANDBOX_URL", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline-guest-days", type=int, default=20)
+    parser.add_argument("--baseline-booking-days", type=int, default=4)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker)
+        return
+
+    fresh_database()
+    with tempfile.TemporaryDirectory() as tmp:
+        print("starting the sandbox with the bench venue (seeding takes a while)…", flush=True)
+        sandbox, url = start_sandbox(Path(tmp))
+        try:
+            print("ours: the first import of everything, in a worker process…", flush=True)
+            out = subprocess.run([PYTHON, __file__, "--worker", url], cwd=ROOT, env=ENV, capture_output=True, text=True)
+            if out.returncode:
+                raise SystemExit(out.stderr[-4000:])
+            ours = json.loads(out.stdout.strip().splitlines()[-1])
+            print("baseline: update_or_create one by one, on a subset…", flush=True)
+            django_setup()
+            base = baseline(url, guest_days=args.baseline_guest_days, booking_days=args.baseline_booking_days)
+        finally:
+            sandbox.terminate()
+            sandbox.wait(10)
+
+    ours_rate = ours["rows"] / ours["seconds"]
+    write_rate = ours["rows"] / (ours["seconds"] - ours["reading_seconds"])
+    base_rate = base["rows"] / base["seconds"]
+    print("\nFirst-import benchmark: ROLLER sandbox (bench venue, rate limit off) into PostgreSQL")
+    print(f"  ours:     {ours['rows']:>7} rows in {ours['seconds']:6.1f} s = {ours_rate:7.0f} rows/s end to end "
+          f"({write_rate:.0f} rows/s write path; {ours['reading_seconds']:.1f} s reading over HTTP)")  # fmt: skip
+    print(f"            {ours['windows']} windows in {ours['tasks']} tasks, {ours['records_read']} records read, "
+          f"worker peak memory {ours['peak_rss_mb']:.0f} MB")  # fmt: skip
+    print(f"  baseline: {base['rows']:>7} rows in {base['seconds']:6.1f} s = {base_rate:7.0f} rows/s "
+          f"(update_or_create; subset: guests of {args.baseline_guest_days} days, bookings of "
+          f"{args.baseline_booking_days} days)")  # fmt: skip
+    print(f"  ours / baseline: {ours_rate / base_rate:.1f}× end to end, {write_rate / base_rate:.1f}× write path")
+    print(f"  counts: {json.dumps(ours['counts'], sort_keys=True)}")
+    print("\ntargets: ≥ 10× the baseline's rows/s; worker peak memory < 300 MB")
+
+
+if __name__ == "__main__":
+    main()

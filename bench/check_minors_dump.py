@@ -1,0 +1,184 @@
+"""Checks that no minor's name is anywhere in the database after a busy day at the venue.
+
+Starts the whole stack on a fresh PostgreSQL database (sandbox with delivery delay 0,
+gunicorn, dispatcher, one Celery worker), connects to the sandbox with a short first import,
+lets the sandbox's live-venue mode make a few hundred bookings, waivers with minors and
+guest updates, waits for every event to be processed, then dumps the whole database with
+pg_dump and searches it for the full name of every minor the sandbox knows.
+
+Run:  .venv/bin/python bench/check_minors_dump.py [--events 600] [--rate 20]
+Exits 1 when a minor's name is found.
+"""
+
+import argparse
+import datetime as dt
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PYTHON = sys.executable
+DATABASE = "connector_minors_check"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"nothing listens on {port}")
+
+
+def waiver_names(sandbox: str) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
+    """(first name, last name, date of birth) of the minors and of the adults in the sandbox's
+    signed waivers of the last days."""
+    token = requests.post(
+        f"{sandbox}/token",
+        json={"client_id": "sandbox-demo-client", "client_secret": "sandbox-demo-secret"},
+        timeout=10,
+    ).json()["access_token"]
+    minors, adults = set(), set()
+    today = dt.date.today()
+    for offset in range(-3, 2):
+        start, end = today + dt.timedelta(days=offset), today + dt.timedelta(days=offset + 1)
+        page, pages = 1, 1
+        while page <= pages:
+            answer = requests.get(
+                f"{sandbox}/data/signedwaivers",
+                params={
+                    "startDate": start.isoformat(),
+                    "endDate": end.isoformat(),
+                    "pageNumber": page,
+                    "pageSize": 500,
+                },
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            ).json()
+            pages = answer["totalPages"]
+            page += 1
+            for row in answer["items"]:
+                name = (row["firstName"], row["lastName"], row.get("dateOfBirth") or "")
+                (minors if row.get("isForMinor") or row.get("parentSignedWaiverId") else adults).add(name)
+    return minors, adults
+
+
+def appears(person: tuple[str, str, str], dump: str, *, with_birth_date: bool = True) -> bool:
+    """First and last name close together ("Noah Jansen", a JSON body's "firstName": "Noah",
+    "lastName": "Jansen", a table row's Noah<tab>Jansen) and, unless told otherwise, the date
+    of birth soon after: the sandbox's names repeat, so an adult may share a child's name."""
+    first, last, born = (re.escape(part) for part in person)
+    tail = rf".{{0,300}}{born}" if with_birth_date and born else ""
+    return re.search(rf"\b{first}\b.{{0,40}}\b{last}\b{tail}", dump) is not None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=600, help="live-venue events to make")
+    parser.add_argument("--rate", type=float, default=20.0)
+    args = parser.parse_args()
+
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+        conn.execute(f"CREATE DATABASE {DATABASE}")
+    web_port, sandbox_port = free_port(), free_port()
+    sandbox = f"http://127.0.0.1:{sandbox_port}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/12",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
+        "ROLLER_SANDBOX_URL": sandbox,
+        "ROLLER_PACING_ENABLED": "false",
+        "PYTHONPATH": str(ROOT),
+    }
+    os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL")})
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(["redis-cli", "-n", "12", "FLUSHDB"], capture_output=True)
+
+    def start(command):
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    processes = [
+        start([PYTHON, "-m", "integrations.roller.sandbox", "--port", str(sandbox_port), "--size", "default",
+               "--delivery-delay", "0", "--no-rate-limit"]),
+        start([PYTHON, "-m", "gunicorn", "connector_site.wsgi:application", "--workers", "2",
+               "--bind", f"127.0.0.1:{web_port}", "--log-level", "warning"]),
+        start([PYTHON, "manage.py", "dispatch_events", "--poll", "0.1"]),
+        start([PYTHON, "-m", "celery", "-A", "connector_site", "worker", "-Q", "events,imports",
+               "--concurrency", "2", "--loglevel", "WARNING"]),
+    ]  # fmt: skip
+    try:
+        wait_for(sandbox_port)
+        wait_for(web_port)
+        subprocess.run(
+            [PYTHON, "manage.py", "roller_connect", "--contacts-lookback-days", "2", "--orders-lookback-days", "2"],
+            cwd=ROOT, env=env, check=True,
+        )  # fmt: skip
+        requests.post(f"{sandbox}/_sim/live/start", json={"rate": args.rate}, timeout=10).raise_for_status()
+        time.sleep(args.events / args.rate)
+        live = requests.post(f"{sandbox}/_sim/live/stop", timeout=10).json()
+        import django
+
+        django.setup()
+        from django.db.models import Count
+
+        from integrations.models import Order, SyncRun, WebhookEvent
+
+        deadline = time.monotonic() + 300
+        busy = WebhookEvent.objects.filter(status__in=["received", "processing"])
+        running = SyncRun.objects.filter(status__in=["queued", "running"])
+        while (busy.exists() or running.exists()) and time.monotonic() < deadline:
+            time.sleep(1)
+        names, adults = waiver_names(sandbox)
+        dump = subprocess.run(
+            ["pg_dump", "-h", "127.0.0.1", "-U", "postgres", "--data-only", DATABASE],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        found = sorted(" ".join(name) for name in names if appears(name, dump))
+        namesakes = sum(appears(name, dump, with_birth_date=False) for name in names)
+        print(f"\nlive venue made: {live.get('counts', live)}")
+        statuses = dict(WebhookEvent.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+        print(f"events by status: {statuses}")
+        print(f"orders stored: {Order.objects.count()}, still busy: {busy.count()} events, {running.count()} runs")
+        print(f"minors known to the sandbox (last days): {len(names)}; database dump: {len(dump) // 1024} KiB")
+        print(f"minors found in the dump (name with date of birth): {len(found)} {found[:10]}")
+        print(f"minors whose first and last name an adult in the dump also has: {namesakes}")
+        # The control: the same search does find adults who signed waivers (stored as contacts).
+        print(
+            f"adults' names found in the dump (the search works): {sum(appears(name, dump) for name in adults)} of {len(adults)}"
+        )
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+    sys.exit(1 if found else 0)
+
+
+if __name__ == "__main__":
+    main()
