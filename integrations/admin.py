@@ -14,8 +14,10 @@ from django.contrib.admin.views.main import ChangeList
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from integrations.errors import SyncError
 from integrations.models import (
@@ -59,6 +61,10 @@ def _changelist_link(model, label: str, **filters) -> str:
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     query = "&".join(f"{key}={value}" for key, value in filters.items())
     return format_html('<a href="{}?{}">{}</a>', url, query, label)
+
+
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else "never"
 
 
 def _pretty_json(value) -> str:
@@ -198,13 +204,11 @@ class ConnectionAdmin(admin.ModelAdmin):
         "account",
         "status_with_reason",
         "last_webhook",
-        "products_last_synced_at",
+        "last_product_sync",
         "contacts",
         "orders",
         "products",
-        "failed_events",
-        "dead_events",
-        "skipped",
+        "failed_and_dead",
         "skipped_reasons",
     ]
     list_filter = ["status", "connector_type", "account"]
@@ -221,15 +225,14 @@ class ConnectionAdmin(admin.ModelAdmin):
         "status_changed_at",
         "activated_at",
         "wizard_step",
-        "products_last_synced_at",
         "created_at",
         "updated_at",
         "last_webhook",
+        "last_product_sync",
         "contacts",
         "orders",
         "products",
-        "failed_events",
-        "dead_events",
+        "failed_and_dead",
         "skipped",
         "skipped_reasons_table",
     ]
@@ -240,10 +243,9 @@ class ConnectionAdmin(admin.ModelAdmin):
             "Monitoring",
             {
                 "fields": [
-                    "last_webhook",
-                    "products_last_synced_at",
+                    ("last_webhook", "last_product_sync"),
                     ("contacts", "orders", "products"),
-                    ("failed_events", "dead_events"),
+                    "failed_and_dead",
                     "skipped",
                     "skipped_reasons_table",
                 ]
@@ -268,6 +270,11 @@ class ConnectionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # connections are made by the setup wizard (or `manage.py roller_connect`)
 
+    def has_delete_permission(self, request, obj=None):
+        # The wizard's delete removes our webhook at the source first; a delete here would
+        # leave it posting to an address that answers 404 until the source disables it.
+        return False
+
     def get_queryset(self, request):
         return connections_annotate_counts(super().get_queryset(request))
 
@@ -277,12 +284,18 @@ class ConnectionAdmin(admin.ModelAdmin):
     @admin.display(description="Status", ordering="status")
     def status_with_reason(self, obj):
         if obj.status == Connection.Status.NEEDS_ATTENTION:
-            return format_html("<strong>{}</strong>: {}", obj.get_status_display(), obj.status_reason)
+            short = Truncator(obj.status_reason).chars(70)
+            return format_html('<strong>{}</strong><br><span title="{}">{}</span>', obj.get_status_display(),
+                               obj.status_reason, short)  # fmt: skip
         return obj.get_status_display()
 
     @admin.display(description="Last webhook", ordering="last_webhook_at")
     def last_webhook(self, obj):
-        return obj.last_webhook_at or "never"
+        return _when(obj.last_webhook_at)
+
+    @admin.display(description="Last product sync", ordering="products_last_synced_at")
+    def last_product_sync(self, obj):
+        return _when(obj.products_last_synced_at)
 
     @admin.display(description="Contacts", ordering="contacts_count")
     def contacts(self, obj):
@@ -296,28 +309,30 @@ class ConnectionAdmin(admin.ModelAdmin):
     def products(self, obj):
         return _changelist_link(Product, obj.products_count, connection__id__exact=obj.pk)
 
-    @admin.display(description="Failed events", ordering="events_failed_count")
-    def failed_events(self, obj):
-        return _changelist_link(WebhookEvent, obj.events_failed_count, connection__id__exact=obj.pk, status="failed")
+    @admin.display(description="Failed / dead", ordering="events_dead_count")
+    def failed_and_dead(self, obj):
+        return format_html(
+            "{} / {}",
+            _changelist_link(WebhookEvent, obj.events_failed_count, connection__id__exact=obj.pk, status="failed"),
+            _changelist_link(WebhookEvent, obj.events_dead_count, connection__id__exact=obj.pk, status="dead"),
+        )
 
-    @admin.display(description="Dead events", ordering="events_dead_count")
-    def dead_events(self, obj):
-        return _changelist_link(WebhookEvent, obj.events_dead_count, connection__id__exact=obj.pk, status="dead")
-
-    @admin.display(description="Skipped 24 h / 7 days")
+    @admin.display(description="Skipped 24 h / 7 days", ordering="skipped_week_count")
     def skipped(self, obj):
         return f"{obj.skipped_day_count} / {obj.skipped_week_count}"
 
-    @admin.display(description="Skipped by reason (24 h / 7 days)")
+    @admin.display(description="Skipped 24 h / 7 days, by reason")
     def skipped_reasons(self, obj):
         rows = getattr(obj, "skipped_by_reason", None)
         if rows is None:  # the change page: no page-wide query ran
             rows = skipped_by_reason_for_connections(connection_ids=[obj.pk])[obj.pk]
+        total = format_html("<strong>{}</strong>", self.skipped(obj))
         if not rows:
-            return "–"
-        return format_html_join(
+            return total
+        lines = format_html_join(
             mark_safe("<br>"), '<span title="{}">{}</span>: {} / {}', ((lbl, r, d, w) for r, lbl, d, w in rows)
         )
+        return format_html("{}<br>{}", total, lines)
 
     @admin.display(description="Skipped by reason")
     def skipped_reasons_table(self, obj):

@@ -3,7 +3,7 @@ import logging
 from django.db import connection as db_connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -12,7 +12,7 @@ BROKER_CHECK_TIMEOUT_SECONDS = 2.0
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """For a load balancer: 200 when the database and the broker answer, 503 naming what did not.
 

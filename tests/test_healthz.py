@@ -79,3 +79,7 @@ def test_the_database_down_is_503_and_says_so(client, monkeypatch):
 
 def test_healthz_answers_only_get(client):
     assert client.post("/healthz").status_code == 405
+
+
+def test_a_head_request_gets_the_same_status(client, broker_down):
+    assert client.head("/healthz").status_code == 503

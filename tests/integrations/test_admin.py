@@ -234,7 +234,7 @@ def test_the_connection_list_shows_status_counts_and_skipped_reasons(admin_clien
 
     html = admin_client.get(changelist(Connection)).content.decode()
 
-    assert "<strong>Needs attention</strong>: ROLLER disabled the webhook." in html
+    assert '<strong>Needs attention</strong><br><span title="ROLLER disabled the webhook.">' in html
     assert f"?connection__id__exact={connection.pk}&amp;status=dead" in html
     assert (
         'title="The booking has no booking holder, so there is no contact to link it to">no_contact</span>: 2 / 2'
@@ -412,3 +412,11 @@ def test_contacts_orders_and_products_are_searchable(admin_client):
     assert list(admin_client.get(changelist(Order), {"q": "5032443"}).context["cl"].result_list) == [order]
     assert list(admin_client.get(changelist(type(product)), {"q": "Toddler"}).context["cl"].result_list) == [product]
     assert "Toddler Time" in admin_client.get(change(order)).content.decode()  # its lines, inline
+
+
+def test_connections_are_deleted_in_the_wizard_not_here(admin_client):
+    # The wizard's delete removes the webhook at the source first; the admin's would not.
+    connection = ConnectionFactory()
+    url = reverse("admin:integrations_connection_delete", args=[connection.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    assert Connection.objects.filter(pk=connection.pk).exists()

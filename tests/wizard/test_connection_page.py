@@ -289,3 +289,19 @@ def test_a_webhook_roller_disabled_can_be_registered_again_from_the_page(client,
 def test_registering_the_webhook_again_is_only_for_the_accounts_users(client, connection):
     client.force_login(UserFactory())
     assert client.post(page_url(connection, "wizard:connection_register_webhook")).status_code == 404
+
+
+def test_the_page_offers_pause_or_resume_back_to_itself(user_client, connection):
+    html = user_client.get(page_url(connection)).content.decode()
+    assert f'action="{reverse("wizard:connection_pause", kwargs={"public_id": connection.public_id})}"' in html
+    assert f'name="next" value="{page_url(connection)}"' in html
+
+    response = user_client.post(
+        reverse("wizard:connection_pause", kwargs={"public_id": connection.public_id}),
+        {"next": page_url(connection)},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == page_url(connection)
+    assert "Paused" in html
+    assert f'action="{reverse("wizard:connection_resume", kwargs={"public_id": connection.public_id})}"' in html

@@ -88,3 +88,18 @@ def test_wrong_values_are_errors_at_their_fields(browser_client, draft, headers,
     draft.refresh_from_db()
     assert draft.wizard_step == "products"
     assert no_broker == []
+
+
+def test_saving_a_live_connection_does_not_call_roller_for_a_preview(
+    browser_client, account, no_broker, django_capture_on_commit_callbacks
+):
+    from integrations.models import Connection
+    from tests.factories import ConnectionFactory
+
+    connection = ConnectionFactory(account=account, status=Connection.Status.ACTIVE, wizard_step="activate")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser_client.post(step_url(connection, "contacts"), FORM)
+
+    assert response.status_code == 302 and response["Location"] == step_url(connection, "summary")
+    assert no_broker == [] and not Preview.objects.exists()

@@ -105,7 +105,7 @@ def products(request, public_id):
 def contacts(request, public_id):
     """Step 6: contacts (and with them orders), matching, minors, the first import's reach.
 
-    Saving starts the preview the summary shows, so it is often ready when the summary opens.
+    Saving a draft starts the preview the summary shows, so it is often ready when it opens.
     """
     connection, stop = load_step(request, public_id, "contacts")
     if stop:
@@ -116,6 +116,8 @@ def contacts(request, public_id):
         wizard_step_complete(connection=connection, key="contacts")
         if not connection.contacts_enabled:
             messages.warning(request, "Contacts are off, so orders are off too: every order needs a contact.")
-        preview_start(connection=connection)
+        if steps.is_draft(connection):
+            # A live connection's settings page offers to run it again instead (it calls ROLLER).
+            preview_start(connection=connection)
         return step_done(request, connection, "contacts")
     return render_page(request, "wizard/contacts.html", step_context(connection, "contacts", form=form))
