@@ -15,16 +15,14 @@ import argparse
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.stack import ROOT, Stack, database_create, free_port, wait_for
+
 PYTHON = sys.executable
 DATABASE = "connector_bench"
 ENV = {
@@ -37,18 +35,8 @@ ENV = {
 KEY = "bench-webhook-key-" + "x" * 30
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def ensure_database() -> None:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
-            conn.execute(f"CREATE DATABASE {DATABASE}")
+    database_create(DATABASE, fresh=False)
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=ENV, check=True)
 
 
@@ -82,31 +70,6 @@ def body_file(tmp: Path) -> Path:
     return path
 
 
-def start(command: list[str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        command, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-def wait_for(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit("gunicorn did not start")
-
-
 def wrk(url: str, seconds: int, body: Path) -> dict:
     env = {**os.environ, "BENCH_BODY_FILE": str(body), "BENCH_WEBHOOK_KEY": KEY, "BENCH_RUN": uuid.uuid4().hex[:8]}
     out = subprocess.run(
@@ -138,9 +101,11 @@ def main() -> None:
     tmp.mkdir(exist_ok=True)
     body = body_file(tmp)
     port = free_port()
-    gunicorn = start([PYTHON, "-m", "gunicorn", "connector_site.wsgi:application", "--workers", "2",
-                      "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"])  # fmt: skip
-    dispatcher = start([PYTHON, "manage.py", "dispatch_events"] if not args.no_dispatcher else ["sleep", "3600"])
+    stack = Stack(ENV)
+    stack.start("gunicorn", [PYTHON, "-m", "gunicorn", "connector_site.wsgi:application", "--workers", "2",
+                             "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"])  # fmt: skip
+    if not args.no_dispatcher:
+        stack.start("dispatcher", [PYTHON, "manage.py", "dispatch_events"])
     base = f"http://127.0.0.1:{port}"
     urls = {
         "bare": f"{base}/bench/bare/{connection_id}/",
@@ -157,8 +122,7 @@ def main() -> None:
             results[name] = wrk(url, args.duration, body)
             results[name]["stored"] = WebhookEvent.objects.count() - before
     finally:
-        stop(dispatcher)
-        stop(gunicorn)
+        stack.stop()
         subprocess.run(["redis-cli", "-n", "14", "FLUSHDB"], capture_output=True)
 
     bare = results["bare"]["rps"]

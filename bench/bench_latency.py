@@ -13,8 +13,6 @@ Needs PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379).
 import argparse
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,26 +21,11 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.stack import ROOT, Stack, database_create, free_port, wait_for
+
 PYTHON = sys.executable
 DATABASE = "connector_bench_latency"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"nothing listens on {port}")
 
 
 def main() -> None:
@@ -51,17 +34,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     args = parser.parse_args()
 
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
-
+    database_url = database_create(DATABASE)
     web_port, sandbox_port = free_port(), free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+        "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/13",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
         "ROLLER_SANDBOX_URL": f"http://127.0.0.1:{sandbox_port}",
@@ -72,29 +50,48 @@ def main() -> None:
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run(["redis-cli", "-n", "13", "FLUSHDB"], capture_output=True)
 
-    logs = Path("/tmp/bench_latency")
-    logs.mkdir(exist_ok=True)
-
-    def start(command):
-        log = (logs / f"{Path(command[2] if command[1] == '-m' else command[1]).name}.log").open("w")
-        return subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    processes = [
-        start([PYTHON, "-m", "integrations.roller.sandbox", "--port", str(sandbox_port), "--size", "small",
-               "--delivery-delay", "0", "--no-rate-limit"]),
-        start([PYTHON, "-m", "gunicorn", "connector_site.wsgi:application", "--workers", "2",
-               "--bind", f"127.0.0.1:{web_port}", "--log-level", "warning"]),
-        start([PYTHON, "manage.py", "dispatch_events", "--poll", "0.1"]),
-        start([PYTHON, "-m", "celery", "-A", "connector_site", "worker", "-Q", "events,imports",
-               "--concurrency", "2", "--loglevel", "WARNING"]),
-    ]  # fmt: skip
+    stack = Stack(env, logs=Path("/tmp/bench_latency"))
+    stack.start(
+        "sandbox",
+        [
+            PYTHON,
+            "-m",
+            "integrations.roller.sandbox",
+            "--port",
+            str(sandbox_port),
+            "--size",
+            "small",
+            "--delivery-delay",
+            "0",
+            "--no-rate-limit",
+        ],
+    )
+    stack.start(
+        "gunicorn",
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "connector_site.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{web_port}",
+            "--log-level",
+            "warning",
+        ],
+    )
+    stack.start("dispatcher", [PYTHON, "manage.py", "dispatch_events", "--poll", "0.1"])
+    stack.start("worker", [PYTHON, "-m", "celery", "-A", "connector_site", "worker", "-Q", "events,imports",
+                           "--concurrency", "2", "--loglevel", "WARNING"])  # fmt: skip
     sandbox = f"http://127.0.0.1:{sandbox_port}"
-    try:
+    with stack:
         wait_for(sandbox_port)
         wait_for(web_port)
-        subprocess.run([PYTHON, "manage.py", "roller_connect"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [PYTHON, "manage.py", "roller_connect", "--contacts-lookback-days", "1", "--orders-lookback-days", "1"],
+            cwd=ROOT, env=env, check=True,
+        )  # fmt: skip
         import django
 
         django.setup()
@@ -138,15 +135,6 @@ def main() -> None:
                 missing += 1
                 continue
             latencies.append((created - event.received_at).total_seconds())
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
 
     latencies.sort()
     print(f"\nBooking webhook → order stored, {args.rate:g} bookings/s for {args.seconds} s "

@@ -14,8 +14,6 @@ import argparse
 import datetime as dt
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,26 +21,11 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.stack import ROOT, Stack, database_create, free_port, wait_for
+
 PYTHON = sys.executable
 DATABASE = "connector_minors_check"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"nothing listens on {port}")
 
 
 def waiver_names(sandbox: str) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
@@ -93,17 +76,13 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0)
     args = parser.parse_args()
 
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
+    database_url = database_create(DATABASE)
     web_port, sandbox_port = free_port(), free_port()
     sandbox = f"http://127.0.0.1:{sandbox_port}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+        "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/12",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
         "ROLLER_SANDBOX_URL": sandbox,
@@ -114,21 +93,41 @@ def main() -> None:
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run(["redis-cli", "-n", "12", "FLUSHDB"], capture_output=True)
 
-    def start(command):
-        return subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    processes = [
-        start([PYTHON, "-m", "integrations.roller.sandbox", "--port", str(sandbox_port), "--size", "default",
-               "--delivery-delay", "0", "--no-rate-limit"]),
-        start([PYTHON, "-m", "gunicorn", "connector_site.wsgi:application", "--workers", "2",
-               "--bind", f"127.0.0.1:{web_port}", "--log-level", "warning"]),
-        start([PYTHON, "manage.py", "dispatch_events", "--poll", "0.1"]),
-        start([PYTHON, "-m", "celery", "-A", "connector_site", "worker", "-Q", "events,imports",
-               "--concurrency", "2", "--loglevel", "WARNING"]),
-    ]  # fmt: skip
-    try:
+    stack = Stack(env)
+    stack.start(
+        "sandbox",
+        [
+            PYTHON,
+            "-m",
+            "integrations.roller.sandbox",
+            "--port",
+            str(sandbox_port),
+            "--size",
+            "default",
+            "--delivery-delay",
+            "0",
+            "--no-rate-limit",
+        ],
+    )
+    stack.start(
+        "gunicorn",
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "connector_site.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{web_port}",
+            "--log-level",
+            "warning",
+        ],
+    )
+    stack.start("dispatcher", [PYTHON, "manage.py", "dispatch_events", "--poll", "0.1"])
+    stack.start("worker", [PYTHON, "-m", "celery", "-A", "connector_site", "worker", "-Q", "events,imports",
+                           "--concurrency", "2", "--loglevel", "WARNING"])  # fmt: skip
+    with stack:
         wait_for(sandbox_port)
         wait_for(web_port)
         subprocess.run(
@@ -168,15 +167,6 @@ def main() -> None:
         print(
             f"adults' names found in the dump (the search works): {sum(appears(name, dump) for name in adults)} of {len(adults)}"
         )
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
     sys.exit(1 if found else 0)
 
 
