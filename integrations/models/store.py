@@ -127,8 +127,9 @@ class Order(models.Model):
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     external_id = models.CharField(max_length=64)
-    # Products are never deleted (they turn inactive), so a line always has its product.
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    # Products are never deleted on their own (they turn inactive), so a line always has its
+    # product; RESTRICT still lets a whole connection go, lines and products together.
+    product = models.ForeignKey(Product, on_delete=models.RESTRICT, related_name="order_lines")
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     discount = models.DecimalField(max_digits=12, decimal_places=2, default=0)

@@ -24,11 +24,12 @@ def connection_activate(*, connection: Connection) -> None:
     active. When it raises, the connection keeps its status and the error says what to do.
 
     Turning active also queues the first import (once per connection: activating again to
-    register the webhook again imports nothing) in the same transaction, its first task
-    published after commit; product syncs follow from the products schedule, which picks up
-    every active connection with products on.
+    register the webhook again imports nothing, but goes on with an import that had failed,
+    e.g. on revoked credentials) in the same transaction, its first task published after
+    commit; product syncs follow from the products schedule, which picks up every active
+    connection with products on.
     """
-    from integrations.services.imports import first_import_start
+    from integrations.services.imports import first_import_start, import_resume
 
     spec = connector_get(connection.connector_type)
     if spec is None:
@@ -40,7 +41,8 @@ def connection_activate(*, connection: Connection) -> None:
         if connection.activated_at is None:
             connection.activated_at = timezone.now()
             connection.save(update_fields=["activated_at"])
-        first_import_start(connection=connection)
+        if not first_import_start(connection=connection):
+            import_resume(connection=connection)
     logger.info("connection %s activated", connection.pk)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from django.utils import timezone
 
 from integrations.minors import minor_remember, minors_known
-from integrations.models import Connection, Contact, ContactSourceLink, Order, SyncRun
+from integrations.models import Connection, Contact, ContactSourceLink, SyncRun
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.records import ContactData, OrderData, OutcomeData, ProductData
 from integrations.rules import contact_decide, contact_prepare, is_minor, order_decide
@@ -109,9 +109,10 @@ def _contacts_write(contacts: list[ContactData], ctx: _Batch) -> None:
     prepared = [contact_prepare(contact, connection=connection) for contact in contacts]
     ids = {c.source_id for c in prepared if c.source_id}
     minors = minors_known(connection=connection, source_ids=ids)
-    linked = _links(connection, ids)
-    matched = _matched(connection, {c.match_value for c in prepared})
-    writes = []
+    # Whether a person is a known contact decides only under "update only" (otherwise it just
+    # names the action; the upsert reports created or updated itself): read only then.
+    linked, matched = _known(connection, prepared) if _update_only(connection) else (set(), set())
+    writes, minor_ids = [], set()
     for contact in prepared:
         known = contact.source_id in linked or contact.match_value in matched
         decision = contact_decide(
@@ -122,13 +123,14 @@ def _contacts_write(contacts: list[ContactData], ctx: _Batch) -> None:
             today=ctx.today,
         )
         if decision.reason == Reason.MINOR:
-            if contact.source_id in linked:  # stored before anyone knew: it goes now
-                contact_minor_forget(connection=connection, source_id=contact.source_id)
+            minor_ids.add(contact.source_id)
             tally.add(Entity.CONTACT, Outcome.SKIPPED, reason=Reason.MINOR)
         elif decision.writes:
             writes.append(contact)
         else:
             tally.add(Entity.CONTACT, Outcome.SKIPPED, reason=decision.reason, source_id=contact.source_id)
+    for source_id in _links(connection, minor_ids):  # stored before anyone knew: they go now
+        contact_minor_forget(connection=connection, source_id=source_id)
     written = contacts_upsert(connection=connection, contacts=writes, healed=tally.healing)
     for contact, result in zip(writes, written, strict=True):
         tally.add(Entity.CONTACT, result.outcome, source_id=contact.source_id)
@@ -142,12 +144,8 @@ def _orders_write(orders: list[OrderData], ctx: _Batch) -> None:
     minors = minors_known(connection=connection, source_ids=holder_ids)
     links = _links(connection, holder_ids)
     holders = _holders(ctx, links, minors)
-    matched = _matched(connection, {holder.match_value for holder in holders.values()})
-    known_orders = set(
-        Order.objects.filter(connection=connection, external_id__in={o.external_id for o in orders}).values_list(
-            "external_id", flat=True
-        )
-    )
+    update_only = _update_only(connection)
+    matched = _matched(connection, {holder.match_value for holder in holders.values()}) if update_only else set()
     to_write = []
     for order in orders:
         holder_id = order.holder_source_id
@@ -158,7 +156,7 @@ def _orders_write(orders: list[OrderData], ctx: _Batch) -> None:
             holder_is_known_minor=holder_id in minors,
             connection=connection,
             contact_known=holder_id in links or (holder is not None and holder.match_value in matched),
-            order_known=order.external_id in known_orders,
+            order_known=False,  # it only names the action; orders_upsert reports what it did
             today=ctx.today,
         )
         if decision.reason == Reason.MINOR:
@@ -232,6 +230,15 @@ def _products_from_lines(ctx: _Batch, external_ids: list[str]) -> None:
     for result in products_upsert(connection=ctx.connection, products=wanted):
         if result.outcome == Outcome.CREATED:
             ctx.tally.add(Entity.PRODUCT, Outcome.CREATED, source_id=result.key, detail="Created from an order line")
+
+
+def _update_only(connection: Connection) -> bool:
+    return connection.contacts_mode == Connection.ContactsMode.UPDATE_ONLY
+
+
+def _known(connection: Connection, contacts: list[ContactData]) -> tuple[dict, set]:
+    ids = {c.source_id for c in contacts if c.source_id}
+    return _links(connection, ids), _matched(connection, {c.match_value for c in contacts})
 
 
 def _links(connection: Connection, source_ids: set[str]) -> dict[str, int]:

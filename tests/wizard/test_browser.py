@@ -165,7 +165,13 @@ def test_the_whole_wizard_in_a_browser(live_server, sandbox, settings, eager_cel
     page.wait_for_url("**/setup/activate/")
     assert page.get_by_text(f"{live_server.url}/webhooks/roller/{connection.public_id}/").is_visible()
     shot("09-activate")
+    # ROLLER refuses once: the error on the step, still a draft, then it works on a retry.
+    sandbox.fault("/webhooks", status=500, method="POST")
     page.get_by_role("button", name="Activate").click()
+    page.get_by_text("The connector was not activated").wait_for()
+    assert Connection.objects.get(pk=connection.pk).status == Connection.Status.DRAFT
+    shot("09-activate-error")
+    page.get_by_role("button", name="Try again").click()
     page.wait_for_url("**/setup/done/")
     page.get_by_text("is active").first.wait_for()
     shot("10-done")
