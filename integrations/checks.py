@@ -7,8 +7,8 @@ in production), so a missing key fails the deploy rather than the first webhook.
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.checks import Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
 
 from integrations.encryption import EncryptionKeyError, current_cipher, decrypt, encrypt
 

@@ -71,4 +71,6 @@ def test_an_outcome_about_a_minor_holds_no_guest_id():
         RecordOutcome.objects.create(
             connection=connection, entity=Entity.CONTACT, outcome=Outcome.SKIPPED, reason=Reason.MINOR, source_id="55"
         )
-    RecordOutcome.objects.create(connection=connection, entity=Entity.CONTACT, outcome=Outcome.SKIPPED, reason=Reason.MINOR)
+    RecordOutcome.objects.create(
+        connection=connection, entity=Entity.CONTACT, outcome=Outcome.SKIPPED, reason=Reason.MINOR
+    )
