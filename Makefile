@@ -22,6 +22,7 @@ run: $(VENV)/.installed
 ## Run the whole test suite (DATABASE_URL / CELERY_BROKER_URL switch to PostgreSQL / Redis).
 test: $(VENV)/.installed
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 

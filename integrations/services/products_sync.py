@@ -207,7 +207,10 @@ def products_write(*, connection: Connection, read: ProductsRead, version: dt.da
         else:
             tally.add(Entity.PRODUCT, Outcome.UNCHANGED)
     unreadable = {failed.source_id for failed in read.failed}
-    # A row that could not be read may be any product: none is taken for gone then.
+    # A row that could not be read may be any product: none is taken for gone then. Nor when
+    # the list came back empty: more likely a glitch than a venue that sells nothing.
+    if not incoming:
+        unreadable.add("")
     gone = (
         []
         if "" in unreadable

@@ -45,6 +45,12 @@ class FakeSource:
         )
         return self
 
+    @staticmethod
+    def unregister() -> None:
+        from integrations import registry
+
+        registry._connectors.pop(TYPE, None)
+
     def read_products(self, connection) -> ProductsRead:
         self._read(Stream.PRODUCTS, None, None)
         return ProductsRead(products=list(self.products))

@@ -51,7 +51,8 @@ class Crash(BaseException):
 
 @pytest.fixture
 def source():
-    return FakeSource(products=[ProductData("P1", "Jump 60", price=Decimal("16.50"))]).register()
+    yield FakeSource(products=[ProductData("P1", "Jump 60", price=Decimal("16.50"))]).register()
+    FakeSource.unregister()
 
 
 @pytest.fixture

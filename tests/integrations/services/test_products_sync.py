@@ -39,7 +39,8 @@ CATALOGUE = [
 
 @pytest.fixture
 def source():
-    return FakeSource(products=list(CATALOGUE)).register()
+    yield FakeSource(products=list(CATALOGUE)).register()
+    FakeSource.unregister()
 
 
 @pytest.fixture
@@ -252,3 +253,12 @@ def test_a_scheduled_sync_whose_task_was_lost_does_not_hold_the_schedule_up(conn
     assert worker.call(products_sync_dispatch_due, now=later) == 1
     lost.refresh_from_db()
     assert (lost.status, lost.error) == (Status.SKIPPED, "Never started: its task was lost.")
+
+
+def test_an_empty_product_list_deactivates_nothing(connection, source, worker):
+    sync(worker, connection)
+    source.products = []
+
+    run = sync(worker, connection)
+    assert run.status == Status.SUCCEEDED
+    assert Product.objects.filter(active=True).count() == 4

@@ -29,7 +29,8 @@ Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status
 
 @pytest.fixture
 def source():
-    return FakeSource(products=[ProductData("P1", "Jump 60", price=Decimal("16.50"))]).register()
+    yield FakeSource(products=[ProductData("P1", "Jump 60", price=Decimal("16.50"))]).register()
+    FakeSource.unregister()
 
 
 @pytest.fixture
