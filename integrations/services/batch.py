@@ -62,14 +62,17 @@ def rows_upsert(
     return written
 
 
-def rows_insert(model: type[models.Model], *, rows: list[dict]) -> None:
+def rows_insert(model: type[models.Model], *, rows: list[dict]) -> list[int]:
+    """Plain INSERT of many rows (one statement on PostgreSQL); returns their ids."""
     if not rows:
-        return
-    columns = list(rows[0])
+        return []
+    columns, ids = list(rows[0]), []
     for source, params in _sources(model, columns, rows):
-        sql = f"INSERT INTO {table(model)} ({', '.join(map(db.ops.quote_name, columns))}) {source}"
+        sql = f"INSERT INTO {table(model)} ({', '.join(map(db.ops.quote_name, columns))}) {source} RETURNING id"
         with db.cursor() as cursor:
             cursor.execute(sql, params)
+            ids += [row[0] for row in cursor.fetchall()]
+    return ids
 
 
 def _sources(

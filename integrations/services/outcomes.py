@@ -11,11 +11,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connection as db
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from integrations.models import Connection, OutcomeDailyCount, RecordOutcome, SyncRun, WebhookEvent
 from integrations.outcomes import Reason
 from integrations.records import OutcomeData
+from integrations.services.batch import rows_insert
 
 
 def outcomes_record(
@@ -27,8 +29,11 @@ def outcomes_record(
     webhook_event: WebhookEvent | None = None,
     sync_run: SyncRun | None = None,
     healed: bool = False,
-) -> list[RecordOutcome]:
+) -> QuerySet[RecordOutcome]:
     """Stores the outcomes (one statement) and adds them to the day's counts (one more).
+
+    Returns the stored rows as a lazy queryset: imports record thousands and never read them
+    back (the ORM's bulk_create took a quarter of an import's write time).
 
     An outcome about a minor keeps no source id and no detail, whatever the caller passed:
     nothing about a minor is stored, not even in the log of what was left out.
@@ -42,24 +47,26 @@ def outcomes_record(
     ]
     if not outcomes:
         return []
-    records = [
-        RecordOutcome(
-            connection=connection,
-            entity=o.entity,
-            outcome=o.outcome,
-            reason=o.reason,
-            source_id="" if o.reason == Reason.MINOR else o.source_id[:64],
-            detail="" if o.reason == Reason.MINOR else o.detail[:300],
-            webhook_event=webhook_event,
-            sync_run=sync_run,
-            healed=healed,
-        )
+    now = timezone.now()
+    rows = [
+        {
+            "connection_id": connection.pk,
+            "entity": o.entity,
+            "outcome": o.outcome,
+            "reason": o.reason,
+            "source_id": "" if o.reason == Reason.MINOR else o.source_id[:64],
+            "detail": "" if o.reason == Reason.MINOR else o.detail[:300],
+            "webhook_event_id": webhook_event.pk if webhook_event else None,
+            "sync_run_id": sync_run.pk if sync_run else None,
+            "healed": healed,
+            "created_at": now,
+        }
         for o in outcomes
     ]
     with transaction.atomic():
-        created = RecordOutcome.objects.bulk_create(records)
+        ids = rows_insert(RecordOutcome, rows=rows)
         _daily_counts_add(connection, Counter((o.entity, o.outcome, o.reason) for o in outcomes))
-    return created
+    return RecordOutcome.objects.filter(pk__in=ids).order_by("pk")
 
 
 def _daily_counts_add(connection: Connection, counts: Counter) -> None:

@@ -229,7 +229,12 @@ def orders_upsert(*, connection: Connection, orders: Sequence[OrderData], healed
         rows = [_order_row(connection, o, healed=healed, now=now) for o in newest.values()]
         written = rows_upsert(Order, key="external_id", rows=rows)
         if written:
-            _lines_replace(orders=[newest[key] for key in written], order_ids=written, product_ids=product_ids)
+            _lines_replace(
+                orders=[newest[key] for key in written],
+                order_ids=written,
+                product_ids=product_ids,
+                replacing=[written[key] for key in written if key in existing],
+            )
         return [_result(o.external_id, o, newest=newest, written=written, existing=existing) for o in orders]
 
 
@@ -254,12 +259,20 @@ def _order_row(connection: Connection, o: OrderData, *, healed: bool, now: dt.da
     }
 
 
-def _lines_replace(*, orders: Sequence[OrderData], order_ids: dict[str, int], product_ids: dict[str, int]) -> None:
-    ids = sorted(order_ids.values())
+def _lines_replace(
+    *, orders: Sequence[OrderData], order_ids: dict[str, int], product_ids: dict[str, int], replacing: list[int]
+) -> None:
+    """Writes the orders' lines; `replacing` are the orders that existed, whose old lines go.
+
+    A new order has no lines to delete (an import creates thousands). Should one have been
+    created meanwhile by another worker, the unique (order, line id) constraint refuses the
+    double lines and the task is retried, now seeing it as existing.
+    """
     # The lock makes two versions of one order replace its lines one after the other, never
     # interleaved (PostgreSQL; SQLite serialises write transactions anyway).
-    list(Order.objects.select_for_update().filter(id__in=ids).values_list("id", flat=True))
-    OrderLine.objects.filter(order_id__in=ids).delete()
+    list(Order.objects.select_for_update().filter(id__in=sorted(order_ids.values())).values_list("id", flat=True))
+    if replacing:
+        OrderLine.objects.filter(order_id__in=replacing).delete()
     rows = [
         {
             "order_id": order_ids[order.external_id],
