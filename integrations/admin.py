@@ -36,7 +36,6 @@ from integrations.models import (
     SyncRun,
     WebhookEvent,
 )
-from integrations.registry import connector_get
 from integrations.selectors_monitoring import (
     connections_annotate_counts,
     reason_label,
@@ -174,15 +173,9 @@ def replay_failed_events(modeladmin, request, queryset):
 @admin.action(description="Register the webhook again (new key)", permissions=["change"])
 def register_webhook_again(modeladmin, request, queryset):
     def step(connection):
-        _not_a_draft(connection)
-        spec = connector_get(connection.connector_type)
-        if spec is None or spec.on_activate is None:
-            raise SyncError(f"the {connection.connector_type} connector has no webhook to register.")
+        connection_services.connection_webhook_register_again(connection=connection)
         if connection.status == Connection.Status.PAUSED:
-            spec.on_activate(connection)
             return "webhook registered again with a new key; the connection stays paused."
-        # Re-registering is the fix for a webhook the source disabled: active again.
-        connection_services.connection_activate(connection=connection)
         return "webhook registered again with a new key; the connection is active."
 
     run_for_each(modeladmin, request, queryset, step)

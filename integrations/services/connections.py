@@ -46,6 +46,21 @@ def connection_activate(*, connection: Connection) -> None:
     logger.info("connection %s activated", connection.pk)
 
 
+def connection_webhook_register_again(*, connection: Connection) -> None:
+    """The fix for a webhook the source disabled or lost: register it again, under a new key.
+
+    A paused connection stays paused; otherwise it turns active again, since the webhook was
+    what needed attention.
+    """
+    spec = connector_get(connection.connector_type)
+    if connection.status == Connection.Status.DRAFT or spec is None or spec.on_activate is None:
+        raise ActivationError("This connection has no webhook to register yet: finish setting it up first.")
+    if connection.status == Connection.Status.PAUSED:
+        spec.on_activate(connection)
+    else:
+        connection_activate(connection=connection)
+
+
 def connection_pause(*, connection: Connection) -> None:
     """Webhooks keep being stored (and answered 200); they are processed on resume."""
     _set_status(connection, Connection.Status.PAUSED, reason="")

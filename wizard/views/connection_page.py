@@ -33,7 +33,7 @@ from integrations.selectors_monitoring import (
     recent_outcomes,
     skipped_by_reason,
 )
-from integrations.services.connections import connection_activate
+from integrations.services.connections import connection_webhook_register_again
 from integrations.services.events import webhook_events_replay
 
 TEMPLATE = "wizard/connection/detail.html"
@@ -104,16 +104,8 @@ def connection_replay(request, public_id):
 def connection_register_webhook(request, public_id):
     """The fix for a webhook ROLLER disabled or lost: register it again, under a new key."""
     connection = connection_for_user(request.user, public_id)
-    spec = connector_get(connection.connector_type)
-    if connection.status == Connection.Status.DRAFT or spec is None or spec.on_activate is None:
-        messages.error(request, "This connection has no webhook to register yet: finish setting it up first.")
-        return _back(connection)
     try:
-        if connection.status == Connection.Status.PAUSED:
-            spec.on_activate(connection)
-        else:
-            # Active again too: the webhook was what needed attention.
-            connection_activate(connection=connection)
+        connection_webhook_register_again(connection=connection)
     except SyncError as exc:
         messages.error(request, str(exc))
     else:
