@@ -1,10 +1,7 @@
 """Registering, checking and removing our ROLLER webhook."""
 
-from pathlib import Path
-
 import pytest
 import yaml
-from django.conf import settings
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -19,8 +16,9 @@ from integrations.roller.webhooks import (
     webhook_status,
     webhook_update,
 )
+from tests.support.shared import roller_openapi_dir
 
-MODELS = Path(settings.BASE_DIR).parent / "shared" / "roller-openapi" / "models"
+MODELS = roller_openapi_dir() / "models"
 API_KEY = "k" * 48
 
 

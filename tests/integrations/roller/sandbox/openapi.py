@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import os
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,9 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-OPENAPI_DIR = Path(os.environ.get("ROLLER_OPENAPI_DIR", "/work/shared/roller-openapi"))
+from tests.support.shared import roller_openapi_dir
+
+OPENAPI_DIR = roller_openapi_dir()
 
 STRICT_EXTRAS: dict[str, dict[str, Any]] = {
     # U16: newer guest payloads carry SMS consent; CustomerDetail does not list it yet.
