@@ -2,7 +2,8 @@
 
 It polls (a few times a second): PostgreSQL's NOTIFY would wake it sooner, but every
 committing insert then queues on one lock, which cost the webhook view more than a third
-of its throughput. Several dispatchers may run: each batch is taken with SKIP LOCKED.
+of its throughput. It keeps its place in memory and writes nothing per event (see
+integrations.services.dispatch.Dispatcher): run exactly one.
 """
 
 import logging
@@ -12,7 +13,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from integrations.services.dispatch import webhook_events_dispatch
+from integrations.services.dispatch import Dispatcher
 
 logger = logging.getLogger(__name__)
 
@@ -29,10 +30,11 @@ class Command(BaseCommand):
         self.running = True
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
+        dispatcher = Dispatcher()
         self.stdout.write(f"dispatching webhook events (polling every {poll}s)")
         while self.running:
             try:
-                sent = webhook_events_dispatch(limit=batch)
+                sent = dispatcher.dispatch(limit=batch)
             except Exception:
                 logger.exception("dispatching failed; trying again shortly")
                 close_old_connections()

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from integrations.models import Connection, WebhookEvent
 from integrations.services import dispatch
-from integrations.services.dispatch import webhook_events_dispatch, webhook_events_sweep
+from integrations.services.dispatch import Dispatcher, webhook_events_dispatch, webhook_events_sweep
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,12 +25,38 @@ def stored(connection, **fields) -> WebhookEvent:
     )
 
 
-def test_the_dispatcher_publishes_each_new_event_once(connection, published, django_capture_on_commit_callbacks):
+def test_the_dispatcher_publishes_each_new_event_once_and_writes_nothing(connection, published):
+    dispatcher = Dispatcher()
     first, second = stored(connection), stored(connection)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert webhook_events_dispatch() == 2
-        assert webhook_events_dispatch() == 0
-    assert published == [first.pk, second.pk]
+    assert dispatcher.dispatch() == 2
+    assert dispatcher.dispatch() == 0
+    third = stored(connection)
+    assert dispatcher.dispatch() == 1
+    assert published == [first.pk, second.pk, third.pk]
+    assert not WebhookEvent.objects.filter(enqueued_at__isnull=False).exists()
+
+
+def test_an_event_committed_out_of_id_order_is_still_dispatched(connection, published, monkeypatch):
+    dispatcher = Dispatcher()
+    late = stored(connection)  # its id was taken first, but it was not committed yet:
+    WebhookEvent.objects.filter(pk=late.pk).update(status=Status.PROCESSING)
+    early = stored(connection)
+    assert dispatcher.dispatch() == 1
+    WebhookEvent.objects.filter(pk=late.pk).update(status=Status.RECEIVED)  # now it commits
+    assert dispatcher.dispatch() == 1
+    assert published == [early.pk, late.pk]
+
+
+def test_the_dispatcher_moves_on_once_older_ids_have_settled(connection, published, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr("integrations.services.dispatch.time.monotonic", lambda: clock[0])
+    dispatcher = Dispatcher()
+    first = stored(connection)
+    dispatcher.dispatch()
+    clock[0] += Dispatcher.SETTLE + 0.1
+    dispatcher.dispatch()
+    assert dispatcher.floor == first.pk
+    assert dispatcher.published == set()  # nothing to remember below the floor
 
 
 def test_the_dispatcher_leaves_paused_and_draft_connections_alone(published):
@@ -49,21 +75,21 @@ def test_an_event_the_broker_never_got_is_found_by_the_sweeper(
 
     event = stored(connection)
     monkeypatch.setattr(process_webhook_events, "apply_async", broker_down)
-    with django_capture_on_commit_callbacks(execute=True):
-        webhook_events_dispatch()  # marked as handed over, but the publish failed
+    webhook_events_dispatch()  # the publish failed
 
     sent = []
     monkeypatch.setattr(process_webhook_events, "apply_async", lambda args, **kw: sent.extend(args[0]))
     with django_capture_on_commit_callbacks(execute=True):
         assert webhook_events_sweep() == 0  # too early to tell it from a busy queue
-        WebhookEvent.objects.update(enqueued_at=timezone.now() - dispatch.REENQUEUE_AFTER - timedelta(seconds=1))
+        WebhookEvent.objects.update(received_at=timezone.now() - dispatch.REENQUEUE_AFTER - timedelta(seconds=1))
         assert webhook_events_sweep() == 1
+        assert webhook_events_sweep() == 0  # marked: not again before another REENQUEUE_AFTER
     assert sent == [event.pk]
 
 
 def test_the_sweeper_takes_over_when_the_dispatcher_is_not_running(connection, published):
     event = stored(connection)
-    WebhookEvent.objects.update(received_at=timezone.now() - dispatch.UNDISPATCHED_AFTER - timedelta(seconds=1))
+    WebhookEvent.objects.update(received_at=timezone.now() - dispatch.REENQUEUE_AFTER - timedelta(seconds=1))
     assert webhook_events_sweep() == 1
     assert WebhookEvent.objects.get(pk=event.pk).enqueued_at is not None
 
