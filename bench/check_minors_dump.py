@@ -22,7 +22,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.stack import ROOT, Stack, database_create, free_port, wait_for
+from bench.stack import ROOT, connector_stack, database_create, free_port
 
 PYTHON = sys.executable
 DATABASE = "connector_minors_check"
@@ -93,43 +93,7 @@ def main() -> None:
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run(["redis-cli", "-n", "12", "FLUSHDB"], capture_output=True)
 
-    stack = Stack(env)
-    stack.start(
-        "sandbox",
-        [
-            PYTHON,
-            "-m",
-            "integrations.roller.sandbox",
-            "--port",
-            str(sandbox_port),
-            "--size",
-            "default",
-            "--delivery-delay",
-            "0",
-            "--no-rate-limit",
-        ],
-    )
-    stack.start(
-        "gunicorn",
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "connector_site.wsgi:application",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{web_port}",
-            "--log-level",
-            "warning",
-        ],
-    )
-    stack.start("dispatcher", [PYTHON, "manage.py", "dispatch_events", "--poll", "0.1"])
-    stack.start("worker", [PYTHON, "-m", "celery", "-A", "connector_site", "worker", "-Q", "events,imports",
-                           "--concurrency", "2", "--loglevel", "WARNING"])  # fmt: skip
-    with stack:
-        wait_for(sandbox_port)
-        wait_for(web_port)
+    with connector_stack(env, sandbox_port=sandbox_port, web_port=web_port, size="default", logs=None):
         subprocess.run(
             [PYTHON, "manage.py", "roller_connect", "--contacts-lookback-days", "2", "--orders-lookback-days", "2"],
             cwd=ROOT, env=env, check=True,

@@ -4,6 +4,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -70,3 +71,25 @@ class Stack:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def connector_stack(env: dict[str, str], *, sandbox_port: int, web_port: int, size: str, logs: Path | None = None):
+    """The whole connector as in production, on this machine: the ROLLER sandbox (delivery
+    delay 0, rate limit off), gunicorn with 2 sync workers, the dispatcher, one Celery worker
+    of 2 processes. Returns the Stack (a context manager) once the sandbox and the web listen."""
+    python = env.get("BENCH_PYTHON") or sys.executable
+    stack = Stack(env, logs=logs)
+    sandbox = ["-m", "integrations.roller.sandbox", "--port", str(sandbox_port), "--size", size]
+    stack.start("sandbox", [python, *sandbox, "--delivery-delay", "0", "--no-rate-limit"])
+    web = ["-m", "gunicorn", "connector_site.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{web_port}"]
+    stack.start("gunicorn", [python, *web, "--log-level", "warning"])
+    stack.start("dispatcher", [python, "manage.py", "dispatch_events", "--poll", "0.1"])
+    worker = ["-m", "celery", "-A", "connector_site", "worker", "-Q", "events,imports", "--concurrency", "2"]
+    stack.start("worker", [python, *worker, "--loglevel", "WARNING"])
+    try:
+        wait_for(sandbox_port)
+        wait_for(web_port)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
