@@ -19,7 +19,7 @@ from django.utils import timezone
 from integrations.errors import ConnectionBrokenError, TransientError
 from integrations.models import Connection, Contact, KnownMinor, Order, RecordOutcome, SyncRun
 from integrations.outcomes import Outcome, Reason
-from integrations.records import ContactData, OrderData, OrderLineData, ProductData
+from integrations.records import ContactData, OrderData, OrderLineData
 from integrations.rules import contact_prepare
 from integrations.services import imports
 from integrations.services.connections import connection_activate, connection_pause
@@ -38,7 +38,6 @@ from integrations.services.imports import (
 from integrations.services.upserts import contacts_upsert
 from tests.factories import ConnectionFactory, ContactFactory
 from tests.support.fake_source import TYPE, FakeSource
-from tests.support.sync_worker import SyncWorker
 
 pytestmark = pytest.mark.django_db
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -47,17 +46,6 @@ Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status
 
 class Crash(BaseException):
     """The worker process dies: nothing catches it, the transaction never commits."""
-
-
-@pytest.fixture
-def source():
-    yield FakeSource(products=[ProductData("P1", "Jump 60", price=Decimal("16.50"))]).register()
-    FakeSource.unregister()
-
-
-@pytest.fixture
-def worker(monkeypatch, django_capture_on_commit_callbacks):
-    return SyncWorker(django_capture_on_commit_callbacks).install(monkeypatch)
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from integrations.services.products_sync import (
 )
 from tests.factories import ConnectionFactory, OrderFactory, ProductFactory
 from tests.support.fake_source import TYPE, FakeSource
-from tests.support.sync_worker import SyncWorker
 
 pytestmark = pytest.mark.django_db
 Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status
@@ -41,11 +40,6 @@ CATALOGUE = [
 def source():
     yield FakeSource(products=list(CATALOGUE)).register()
     FakeSource.unregister()
-
-
-@pytest.fixture
-def worker(monkeypatch, django_capture_on_commit_callbacks):
-    return SyncWorker(django_capture_on_commit_callbacks).install(monkeypatch)
 
 
 @pytest.fixture

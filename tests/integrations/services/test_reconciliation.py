@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from integrations.models import Connection, Contact, Order, RecordOutcome, SyncRun
 from integrations.outcomes import Entity, Outcome
-from integrations.records import ContactData, OrderData, OrderLineData, ProductData
+from integrations.records import ContactData, OrderData, OrderLineData
 from integrations.services.imports import first_import_start
 from integrations.services.reconciliation import (
     reconciliation_dispatch_due,
@@ -19,23 +19,11 @@ from integrations.services.reconciliation import (
     webhook_check,
 )
 from tests.factories import ConnectionFactory
-from tests.support.fake_source import TYPE, FakeSource
-from tests.support.sync_worker import SyncWorker
+from tests.support.fake_source import TYPE
 
 pytestmark = pytest.mark.django_db
 AMS = ZoneInfo("Europe/Amsterdam")
 Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status
-
-
-@pytest.fixture
-def source():
-    yield FakeSource(products=[ProductData("P1", "Jump 60", price=Decimal("16.50"))]).register()
-    FakeSource.unregister()
-
-
-@pytest.fixture
-def worker(monkeypatch, django_capture_on_commit_callbacks):
-    return SyncWorker(django_capture_on_commit_callbacks).install(monkeypatch)
 
 
 @pytest.fixture
