@@ -1,13 +1,15 @@
 """Webhook intake benchmark: requests a second and p99 latency, measured side by side.
 
-Three receivers, served by the same gunicorn (2 sync workers) on PostgreSQL, loaded by wrk
-from a second process on loopback with 8 concurrent senders:
+Three receivers, served by the same gunicorn (sync workers, 2 by default) on PostgreSQL,
+loaded by wrk from a second process on loopback with 8 concurrent senders:
   bare   - the same Django stack answering 200 without touching the database;
   naive  - one ORM insert plus Celery .delay() per request (bench/bench_urls.py);
-  ours   - the real ROLLER webhook view (authenticate, one INSERT … ON CONFLICT with NOTIFY),
+  ours   - the real ROLLER webhook view (authenticate, one prepared INSERT … ON CONFLICT),
            with the dispatcher process publishing to Redis at the same time.
+The three take turns, round after round, so a slower minute of this shared machine falls on
+all of them; the summary is the median of the rounds.
 
-Run:  .venv/bin/python bench/bench_intake.py [--duration 15]
+Run:  .venv/bin/python bench/bench_intake.py [--duration 10] [--rounds 3] [--workers 2]
 Needs PostgreSQL (127.0.0.1:5432, trust auth), Redis (127.0.0.1:6379) and wrk (apt install wrk).
 """
 
@@ -15,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import uuid
@@ -89,7 +92,9 @@ def wrk(url: str, seconds: int, body: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--duration", type=int, default=10, help="Seconds per receiver per round.")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers.")
     parser.add_argument("--no-dispatcher", action="store_true", help="Measure the view alone (diagnosis).")
     args = parser.parse_args()
 
@@ -102,8 +107,9 @@ def main() -> None:
     body = body_file(tmp)
     port = free_port()
     stack = Stack(ENV)
-    stack.start("gunicorn", [PYTHON, "-m", "gunicorn", "connector_site.wsgi:application", "--workers", "2",
-                             "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"])  # fmt: skip
+    stack.start("gunicorn", [PYTHON, "-m", "gunicorn", "connector_site.wsgi:application", "--workers",
+                             str(args.workers), "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
+                             "--log-level", "warning"])  # fmt: skip
     if not args.no_dispatcher:
         stack.start("dispatcher", [PYTHON, "manage.py", "dispatch_events"])
     base = f"http://127.0.0.1:{port}"
@@ -112,27 +118,47 @@ def main() -> None:
         "naive": f"{base}/bench/naive/{connection_id}/",
         "ours": f"{base}/webhooks/roller/{public_id}/",
     }
-    results = {}
+    rounds: list[dict[str, dict]] = []
     try:
         wait_for(port)
         for url in urls.values():
             wrk(url, 3, body)  # warm up every path and connection
-        for name, url in urls.items():
-            before = WebhookEvent.objects.count()
-            results[name] = wrk(url, args.duration, body)
-            results[name]["stored"] = WebhookEvent.objects.count() - before
+        for _ in range(args.rounds):
+            results = {}
+            for name, url in urls.items():
+                before = WebhookEvent.objects.count()
+                results[name] = wrk(url, args.duration, body)
+                results[name]["stored"] = WebhookEvent.objects.count() - before
+            rounds.append(results)
     finally:
         stack.stop()
         subprocess.run(["redis-cli", "-n", "14", "FLUSHDB"], capture_output=True)
 
-    bare = results["bare"]["rps"]
-    print(f"\nIntake benchmark: gunicorn 2 sync workers, PostgreSQL, wrk 8 connections, {args.duration} s each")
-    print(f"{'receiver':<8} {'req/s':>9} {'× bare':>7} {'p50':>9} {'p99':>9} {'non-2xx':>8} {'stored':>8}")
-    for name, r in results.items():
-        print(
-            f"{name:<8} {r['rps']:>9.0f} {r['rps'] / bare:>7.2f} {r['p50']:>9} {r['p99']:>9} {r['non2xx']:>8} {r['stored']:>8}"
-        )
+    print(
+        f"\nIntake benchmark: gunicorn {args.workers} sync workers, PostgreSQL, wrk 8 connections, "
+        f"{args.rounds} rounds of {args.duration} s each"
+    )
+    print(f"{'round':<6} {'receiver':<8} {'req/s':>9} {'× bare':>7} {'p50':>9} {'p99':>9} {'non-2xx':>8} {'stored':>8}")
+    for number, results in enumerate(rounds, 1):
+        bare = results["bare"]["rps"]
+        for name, r in results.items():
+            print(
+                f"{number:<6} {name:<8} {r['rps']:>9.0f} {r['rps'] / bare:>7.2f} {r['p50']:>9} {r['p99']:>9} "
+                f"{r['non2xx']:>8} {r['stored']:>8}"
+            )
+    print("\nmedian of the rounds:")
+    for name in urls:
+        ratio = statistics.median(results[name]["rps"] / results["bare"]["rps"] for results in rounds)
+        rps = statistics.median(results[name]["rps"] for results in rounds)
+        p99 = statistics.median(milliseconds(results[name]["p99"]) for results in rounds)
+        print(f"  {name:<8} {rps:>7.0f} req/s  {ratio:.2f} × bare  p99 {p99:.1f} ms")
     print("\ntarget: ours ≥ 0.40 × bare, p99 < 20 ms")
+
+
+def milliseconds(value: str) -> float:
+    """wrk's latency figure ("850.00us", "12.3ms", "1.2s") in milliseconds."""
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
 if __name__ == "__main__":

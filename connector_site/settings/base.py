@@ -89,6 +89,13 @@ else:
     # webhook view's database time. A connection that died is replaced at the next request;
     # the webhook answering 503 once meanwhile is retried by ROLLER.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
+    # Django's cursors bind on the client and never prepare. The webhook insert asks for a
+    # prepared statement (integrations.services.events); psycopg honours that only with a
+    # threshold set, and this one is never reached by anything that does not ask. Turn it
+    # off behind a transaction-mode pooler that cannot keep prepared statements (PgBouncer
+    # before 1.21): the insert is then bound on the server without being prepared.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -55,17 +55,6 @@ def webhook_event_store(*, incoming: IncomingEvent) -> bool:
     (No NOTIFY for the dispatcher: it takes a lock every commit waits on, which cost more
     than a third of the intake's throughput; the dispatcher polls instead.)
     """
-    table = db.ops.quote_name(WebhookEvent._meta.db_table)
-    columns = (
-        "connection_id, message_id, object_type, event_type, event_date, received_at, headers, body, "
-        "body_redacted, status, attempts, reason, last_error, subject_reference, claimed_by"
-    )
-    headers_placeholder = "%s::jsonb" if db.vendor == "postgresql" else "%s"
-    values = f"%s, %s, %s, %s, %s, %s, {headers_placeholder}, %s, %s, %s, 0, %s, %s, %s, ''"
-    insert = (
-        f"INSERT INTO {table} ({columns}) VALUES ({values}) "  # noqa: S608 - identifiers are ours
-        "ON CONFLICT (connection_id, message_id) DO NOTHING RETURNING id"
-    )
     params = [
         incoming.connection_id,
         incoming.message_id[:100],
@@ -81,8 +70,37 @@ def webhook_event_store(*, incoming: IncomingEvent) -> bool:
         incoming.last_error,
         incoming.subject_reference[:64],
     ]
+    if db.vendor == "postgresql":
+        return _insert_prepared(_store_statement(), params)
     with db.cursor() as cursor:
-        cursor.execute(insert, params)
+        cursor.execute(_store_statement(), params)
+        return cursor.fetchone() is not None
+
+
+def _store_statement() -> str:
+    table = db.ops.quote_name(WebhookEvent._meta.db_table)
+    columns = (
+        "connection_id, message_id, object_type, event_type, event_date, received_at, headers, body, "
+        "body_redacted, status, attempts, reason, last_error, subject_reference, claimed_by"
+    )
+    headers_placeholder = "%s::jsonb" if db.vendor == "postgresql" else "%s"
+    values = f"%s, %s, %s, %s, %s, %s, {headers_placeholder}, %s, %s, %s, 0, %s, %s, %s, ''"
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES ({values}) "  # noqa: S608 - identifiers are ours
+        "ON CONFLICT (connection_id, message_id) DO NOTHING RETURNING id"
+    )
+
+
+def _insert_prepared(statement: str, params: list) -> bool:
+    # Django's psycopg cursors bind parameters on the client: quoting thirteen values and
+    # PostgreSQL parsing and planning the statement anew were a quarter of the view's time.
+    # A server-bound, prepared statement (once per connection) does neither. Errors are
+    # still Django's (wrap_database_errors), so the view answers 503 the same way.
+    import psycopg
+
+    db.ensure_connection()
+    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
+        cursor.execute(statement, params, prepare=True)
         return cursor.fetchone() is not None
 
 

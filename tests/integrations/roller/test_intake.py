@@ -205,6 +205,26 @@ def test_the_database_down_answers_503_so_roller_retries_and_nothing_is_half_wri
     assert not WebhookEvent.objects.exists()
 
 
+@pytest.mark.postgres
+def test_a_lost_database_connection_answers_503_and_the_next_delivery_is_stored(client, transactional_db):
+    import psycopg
+    from django.db import close_old_connections
+    from django.db import connection as db
+
+    roller = RollerSettingsFactory(webhook_key=KEY)
+    assert deliver(client, roller, booking_message()).status_code == 200  # keys cached, statement prepared
+    db.ensure_connection()
+    backend = db.connection.info.backend_pid
+    with psycopg.connect(db.connection.info.dsn, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [backend])
+
+    lost = booking_message()
+    assert deliver(client, roller, lost).status_code == 503  # ROLLER retries it
+    close_old_connections()  # what request_finished does outside tests (the test client skips it)
+    assert deliver(client, roller, lost).status_code == 200  # on a new connection
+    assert WebhookEvent.objects.count() == 2
+
+
 def test_no_redirect_for_a_missing_trailing_slash(client, roller):
     response = deliver(client, roller, booking_message(), slash=False)
     assert response.status_code == 200

@@ -113,3 +113,18 @@ def test_the_sweeper_leaves_finished_events_alone(connection, published):
     stored(connection, status=Status.DEAD, enqueued_at=old)
     stored(connection, status=Status.SKIPPED, enqueued_at=old)
     assert webhook_events_sweep() == 0
+
+
+@pytest.mark.parametrize(
+    ("waiting", "sizes"),
+    [
+        (3, [3]),  # a quiet moment: one message
+        (25, [10, 10, 5]),  # a few at a time, spread over the worker processes
+        (400, [50] * 8),  # a burst: at most eight messages
+        (2000, [100] * 20),  # but never more than a hundred events in one message
+    ],
+)
+def test_events_are_published_a_few_at_a_time_and_a_burst_in_few_messages(waiting, sizes):
+    chunks = dispatch.publish_chunks(list(range(waiting)))
+    assert [len(chunk) for chunk in chunks] == sizes
+    assert [pk for chunk in chunks for pk in chunk] == list(range(waiting))
