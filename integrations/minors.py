@@ -5,17 +5,34 @@ and salted with the connection), enough to recognise the guest when a later book
 guest update names them, useless to anyone reading a database dump.
 """
 
+import functools
+import hashlib
+import hmac
 from collections.abc import Iterable
 
-from django.utils.crypto import salted_hmac
+from django.conf import settings
+from django.utils.encoding import force_bytes
 
 from integrations.models import Connection, KnownMinor
+from integrations.services.batch import rows_where_in
 
 _SALT = "integrations.minors.guest"
 
 
 def minor_hash(*, connection_id: int, source_id: str) -> str:
-    return salted_hmac(_SALT, f"{connection_id}:{source_id}", algorithm="sha256").hexdigest()
+    """salted_hmac(_SALT, "<connection id>:<guest id>", algorithm="sha256"), exactly, from a
+    keyed HMAC made once: Django derives the key again on every call, which was most of the
+    cost of hashing an import page's 1,000 guests."""
+    mac = _keyed(settings.SECRET_KEY).copy()
+    mac.update(force_bytes(f"{connection_id}:{source_id}"))
+    return mac.hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _keyed(secret: str | bytes) -> hmac.HMAC:
+    # As django.utils.crypto.salted_hmac: the key is sha256(salt + secret).
+    key = hashlib.sha256(force_bytes(_SALT) + force_bytes(secret)).digest()
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def minor_remember(*, connection: Connection, source_ids: Iterable[str]) -> None:
@@ -32,10 +49,10 @@ def minors_known(*, connection: Connection, source_ids: Iterable[str]) -> set[st
     by_hash = {minor_hash(connection_id=connection.pk, source_id=source_id): source_id for source_id in source_ids}
     if not by_hash:
         return set()
-    found = KnownMinor.objects.filter(connection=connection, guest_hash__in=list(by_hash)).values_list(
-        "guest_hash", flat=True
+    found = rows_where_in(
+        KnownMinor, connection_id=connection.pk, key="guest_hash", values=by_hash, columns=("guest_hash",)
     )
-    return {by_hash[guest_hash] for guest_hash in found}
+    return {by_hash[guest_hash] for (guest_hash,) in found}
 
 
 def minor_is_known(*, connection: Connection, source_id: str | None) -> bool:

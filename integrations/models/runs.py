@@ -93,7 +93,9 @@ class SyncRun(models.Model):
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sync_runs")
+    # Here and below: no index of connection's own where a unique or composite index starts
+    # with it (see integrations.models.store.Contact).
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sync_runs", db_index=False)
     stream = models.CharField(max_length=20, choices=Stream.choices)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
@@ -123,16 +125,20 @@ class RecordOutcome(models.Model):
     An outcome about a minor carries no personal data: no source id, no detail.
     """
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="outcomes")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="outcomes", db_index=False)
     entity = models.CharField(max_length=20, choices=Entity.choices)
     source_id = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     reason = models.CharField(max_length=40, choices=Reason.choices, blank=True)
     detail = models.CharField(max_length=300, blank=True)
+    # An outcome comes from a webhook event or from a sync run, never both: each has a partial
+    # index, which the other kind of outcome does not pay for.
     webhook_event = models.ForeignKey(
-        WebhookEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes"
+        WebhookEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes", db_index=False
     )
-    sync_run = models.ForeignKey(SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes")
+    sync_run = models.ForeignKey(
+        SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes", db_index=False
+    )
     healed = models.BooleanField(default=False, help_text="Written by a reconciliation: the webhook missed it")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -152,8 +158,16 @@ class RecordOutcome(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["connection", "reason", "created_at"]),
             models.Index(fields=["connection", "created_at"]),
+            # "Skipped, by reason" on the monitoring pages; created and updated rows (half an
+            # import's outcomes) are not in it.
+            models.Index(
+                fields=["connection", "created_at"], condition=Q(outcome="skipped"), name="record_outcome_skipped"
+            ),
+            models.Index(
+                fields=["webhook_event"], condition=Q(webhook_event__isnull=False), name="record_outcome_event"
+            ),
+            models.Index(fields=["sync_run"], condition=Q(sync_run__isnull=False), name="record_outcome_sync_run"),
         ]
 
     def __str__(self) -> str:
@@ -163,7 +177,7 @@ class RecordOutcome(models.Model):
 class OutcomeDailyCount(models.Model):
     """Outcomes per connection, day and reason: survives the purge of RecordOutcome rows."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="outcome_counts")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="outcome_counts", db_index=False)
     day = models.DateField()
     entity = models.CharField(max_length=20, choices=Entity.choices)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
@@ -184,7 +198,7 @@ class OutcomeDailyCount(models.Model):
 class KnownMinor(models.Model):
     """A guest known to be a minor, kept only as a keyed hash of the source's guest id."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="known_minors")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="known_minors", db_index=False)
     guest_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -12,7 +12,10 @@ from integrations.models.connections import Connection
 
 
 class Contact(models.Model):
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="contacts")
+    # No index of its own on connection here or below where a unique or composite index starts
+    # with it: a second index costs every write, and on a table without statistics yet (a
+    # first import) the planner picked it and filtered a whole venue row by row.
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="contacts", db_index=False)
     # The value contacts are matched on: a normalised email or a phone number in E.164,
     # whichever the connection's matching key names.
     match_value = models.CharField(max_length=256)
@@ -51,7 +54,7 @@ class Contact(models.Model):
 class ContactSourceLink(models.Model):
     """Maps a source's guest id to its contact: two guests with one email are one contact."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="contact_links")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="contact_links", db_index=False)
     source_id = models.CharField(max_length=64)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="source_links")
     source_version = models.DateTimeField(null=True, blank=True)
@@ -67,7 +70,7 @@ class ContactSourceLink(models.Model):
 
 
 class Product(models.Model):
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="products")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="products", db_index=False)
     external_id = models.CharField(max_length=64)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="variations")
     name = models.CharField(max_length=255)
@@ -96,7 +99,7 @@ class Order(models.Model):
         ONSITE = "onsite", "On-site"
         OTHER = "other", "Other"
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="orders")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="orders", db_index=False)
     external_id = models.CharField(max_length=64, help_text="ROLLER's booking uniqueId")
     reference = models.CharField(max_length=64, blank=True, help_text="ROLLER's booking reference")
     # Deleting a contact (a guest deleted at the source) takes their orders with it.
@@ -125,7 +128,7 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     external_id = models.CharField(max_length=64)
     # Products are never deleted on their own (they turn inactive), so a line always has its
     # product; RESTRICT still lets a whole connection go, lines and products together.

@@ -290,9 +290,12 @@ class FetchedGuest:
     fetched_at: dt.datetime  # ROLLER's state at this moment: a cached answer is that old
 
 
-def guest_fetch(*, connection: Connection, guest_id: str, fresh: bool = False) -> FetchedGuest | None:
+def guest_fetch(
+    *, connection: Connection, guest_id: str, fresh: bool = False, client: RollerClient | None = None
+) -> FetchedGuest | None:
     """ROLLER's guest (`GET /guests/{id}`), None when ROLLER no longer has them. Cached for a
-    minute unless `fresh`; a minor's details are never cached."""
+    minute unless `fresh`; a minor's details are never cached. An import fetching many passes
+    one `client`, so the token is read once, not once a guest."""
     key = _guest_cache_key(connection, guest_id)
     if not fresh:
         cached = cache.get(key)
@@ -300,7 +303,7 @@ def guest_fetch(*, connection: Connection, guest_id: str, fresh: bool = False) -
             return FetchedGuest(cached["payload"], dt.datetime.fromisoformat(cached["fetched_at"]))
     fetched_at = timezone.now()
     try:
-        payload = _client(connection).get_guest(guest_id)
+        payload = (client or _client(connection)).get_guest(guest_id)
     except NotFound:
         cache.delete(key)
         return None

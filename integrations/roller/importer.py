@@ -75,12 +75,12 @@ def read_people(connection: Connection, source_ids: list[str]) -> dict[str, Cont
     from integrations.roller.handlers import guest_fetch
 
     people: dict[str, ContactData | None] = {}
-    country = _country(connection)
+    country, client = _country(connection), _client(connection)
     for source_id in source_ids:
         # A rate limit, an outage or revoked credentials propagate (the window is retried or
         # stops); a guest ROLLER no longer has, or cannot describe, is no holder.
         try:
-            fetched = guest_fetch(connection=connection, guest_id=source_id)
+            fetched = guest_fetch(connection=connection, guest_id=source_id, client=client)
             guest = parse_guest(fetched.payload, source_id, modified_at=fetched.fetched_at) if fetched else None
         except (PayloadError, RecordError):
             guest = None

@@ -16,6 +16,7 @@ from integrations.models import Connection, Contact, ContactSourceLink, SyncRun
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.records import ContactData, OrderData, OutcomeData, ProductData
 from integrations.rules import contact_decide, contact_prepare, is_minor, order_decide
+from integrations.services.batch import rows_where_in
 from integrations.services.contacts import contact_minor_forget
 from integrations.services.imports import WaiverData, WindowRecords, zone_of
 from integrations.services.outcomes import outcomes_record
@@ -243,19 +244,21 @@ def _known(connection: Connection, contacts: list[ContactData]) -> tuple[dict, s
 
 def _links(connection: Connection, source_ids: set[str]) -> dict[str, int]:
     """{source id: contact id} of these people's links (one query)."""
-    if not source_ids:
-        return {}
-    return dict(
-        ContactSourceLink.objects.filter(connection=connection, source_id__in=source_ids).values_list(
-            "source_id", "contact_id"
-        )
+    rows = rows_where_in(
+        ContactSourceLink,
+        connection_id=connection.pk,
+        key="source_id",
+        values=source_ids,
+        columns=("source_id", "contact_id"),
     )
+    return dict(rows)
 
 
 def _matched(connection: Connection, match_values: set[str]) -> set[str]:
     values = match_values - {""}
     if not values:
         return set()
-    return set(
-        Contact.objects.filter(connection=connection, match_value__in=values).values_list("match_value", flat=True)
+    rows = rows_where_in(
+        Contact, connection_id=connection.pk, key="match_value", values=values, columns=("match_value",)
     )
+    return {match_value for (match_value,) in rows}

@@ -22,7 +22,15 @@ from django.utils import timezone
 from integrations.models import Connection, Contact, ContactSourceLink, Order, OrderLine, Product
 from integrations.outcomes import Outcome
 from integrations.records import ContactData, OrderData, ProductData
-from integrations.services.batch import ids_by, newest_per_key, outcome_of, rows_insert, rows_upsert, table
+from integrations.services.batch import (
+    Written,
+    ids_by,
+    newest_per_key,
+    rows_insert,
+    rows_upsert,
+    rows_where_in,
+    table,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +73,16 @@ def contacts_upsert(*, connection: Connection, contacts: Sequence[ContactData], 
     with transaction.atomic():
         links = {
             source_id: (contact_id, version)
-            for source_id, contact_id, version in ContactSourceLink.objects.filter(
-                connection=connection, source_id__in={c.source_id for c in contacts if c.source_id}
-            ).values_list("source_id", "contact_id", "source_version")
+            for source_id, contact_id, version in rows_where_in(
+                ContactSourceLink,
+                connection_id=connection.pk,
+                key="source_id",
+                values={c.source_id for c in contacts if c.source_id},
+                columns=("source_id", "contact_id", "source_version"),
+            )
         }
         fresh = [c for c in contacts if not _superseded(c, links.get(c.source_id))]
         newest = newest_per_key(fresh, key=lambda c: c.match_value, version=lambda c: c.source_version)
-        existing = ids_by(Contact, connection, "match_value", newest)
         now = timezone.now()
         t = table(Contact)
         update = {}
@@ -88,23 +99,17 @@ def contacts_upsert(*, connection: Connection, contacts: Sequence[ContactData], 
             rows=[_contact_row(connection, c, healed=healed, now=now) for c in newest.values()],
             update=update,
         )
-        ids = {**existing, **written}
-        if len(ids) < len(newest):
-            # Another transaction committed one of these contacts after `existing` was read,
-            # with a version ours does not beat: nothing was written, but the row is there.
-            ids |= ids_by(Contact, connection, "match_value", [key for key in newest if key not in ids])
+        # A contact left as it was (a newer version is stored, perhaps committed by another
+        # worker a moment ago) is still the one its people are linked to.
+        ids = _ids_of(Contact, connection, "match_value", newest, written)
         _links_upsert(connection=connection, contacts=fresh, contact_ids=ids, now=now)
         fresh_ids = {id(c) for c in fresh}
         results = []
         for contact in contacts:
-            key = contact.match_value
             if id(contact) in fresh_ids:
-                was_written = key in written and newest[key] is contact
-                results.append(
-                    Upserted(key, ids.get(key), outcome_of(key, written=was_written, existed=key in existing))
-                )
+                results.append(_result(contact.match_value, contact, newest=newest, written=written, ids=ids))
             else:  # stale: the person's contact is the one their newer version linked them to
-                results.append(Upserted(key, links[contact.source_id][0], Outcome.UNCHANGED))
+                results.append(Upserted(contact.match_value, links[contact.source_id][0], Outcome.UNCHANGED))
         return results
 
 
@@ -176,15 +181,15 @@ def products_upsert(*, connection: Connection, products: Sequence[ProductData]) 
         return []
     with transaction.atomic():
         newest = newest_per_key(products, key=lambda p: p.external_id, version=lambda p: p.source_version)
-        existing = ids_by(Product, connection, "external_id", newest)
-        written: dict[str, int] = {}
+        written: dict[str, Written] = {}
         for variations in (False, True):
             phase = [p for p in newest.values() if (p.parent_external_id in newest) == variations]
             parent_ids = ids_by(Product, connection, "external_id", {p.parent_external_id for p in phase} - {None})
             now = timezone.now()
             rows = [_product_row(connection, p, parent_id=parent_ids.get(p.parent_external_id), now=now) for p in phase]
             written |= rows_upsert(Product, key="external_id", rows=rows, keep=("created_from_order",))
-        return [_result(p.external_id, p, newest=newest, written=written, existing=existing) for p in products]
+        ids = _ids_of(Product, connection, "external_id", newest, written)
+        return [_result(p.external_id, p, newest=newest, written=written, ids=ids) for p in products]
 
 
 def _product_row(connection: Connection, p: ProductData, *, parent_id: int | None, now: dt.datetime) -> dict:
@@ -224,18 +229,18 @@ def orders_upsert(*, connection: Connection, orders: Sequence[OrderData], healed
         product_ids = ids_by(Product, connection, "external_id", wanted)
         if wanted - set(product_ids):
             raise ProductsMissing(wanted - set(product_ids))
-        existing = ids_by(Order, connection, "external_id", newest)
         now = timezone.now()
         rows = [_order_row(connection, o, healed=healed, now=now) for o in newest.values()]
         written = rows_upsert(Order, key="external_id", rows=rows)
         if written:
             _lines_replace(
                 orders=[newest[key] for key in written],
-                order_ids=written,
+                order_ids={key: w.id for key, w in written.items()},
                 product_ids=product_ids,
-                replacing=[written[key] for key in written if key in existing],
+                replacing=[w.id for w in written.values() if not w.created],
             )
-        return [_result(o.external_id, o, newest=newest, written=written, existing=existing) for o in orders]
+        ids = _ids_of(Order, connection, "external_id", newest, written)
+        return [_result(o.external_id, o, newest=newest, written=written, ids=ids) for o in orders]
 
 
 def _order_row(connection: Connection, o: OrderData, *, healed: bool, now: dt.datetime) -> dict:
@@ -264,13 +269,11 @@ def _lines_replace(
 ) -> None:
     """Writes the orders' lines; `replacing` are the orders that existed, whose old lines go.
 
-    A new order has no lines to delete (an import creates thousands). Should one have been
-    created meanwhile by another worker, the unique (order, line id) constraint refuses the
-    double lines and the task is retried, now seeing it as existing.
+    A new order has no lines to delete (an import creates thousands). Two versions of one
+    order replace its lines one after the other, never interleaved: the upsert that wrote the
+    order holds its row lock until commit, so the other waits at its own upsert (PostgreSQL;
+    SQLite serialises write transactions anyway).
     """
-    # The lock makes two versions of one order replace its lines one after the other, never
-    # interleaved (PostgreSQL; SQLite serialises write transactions anyway).
-    list(Order.objects.select_for_update().filter(id__in=sorted(order_ids.values())).values_list("id", flat=True))
     if replacing:
         OrderLine.objects.filter(order_id__in=replacing).delete()
     rows = [
@@ -292,9 +295,16 @@ def _lines_replace(
 # --- shared -------------------------------------------------------------------------------
 
 
-def _result(key: str, item: object, *, newest: dict, written: dict, existing: dict) -> Upserted:
+def _result(key: str, item: object, *, newest: dict, written: dict[str, Written], ids: dict[str, int]) -> Upserted:
     """What happened to one input row: only the newest row of its key can have been written."""
-    was_written = key in written and newest[key] is item
-    return Upserted(
-        key, written.get(key, existing.get(key)), outcome_of(key, written=was_written, existed=key in existing)
-    )
+    row = written.get(key)
+    if row is None or newest[key] is not item:
+        return Upserted(key, ids.get(key), Outcome.UNCHANGED)
+    return Upserted(key, row.id, Outcome.CREATED if row.created else Outcome.UPDATED)
+
+
+def _ids_of(model: type, connection: Connection, key: str, newest: dict, written: dict[str, Written]) -> dict[str, int]:
+    """{key: id} of every key: the written rows' from the upsert, the others' read (few)."""
+    ids = {key: row.id for key, row in written.items()}
+    unwritten = [key for key in newest if key not in ids]
+    return ids | (ids_by(model, connection, key, unwritten) if unwritten else {})

@@ -244,5 +244,5 @@ def delete(app: Sandbox, request: Request) -> Response:
         if refused is not None:
             return refused
         booking.status = "Deleted"
-        booking.modified = clock.now()
+        app.store.touch_booking(booking, clock.now())
     return empty(200)

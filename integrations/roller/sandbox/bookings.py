@@ -138,7 +138,7 @@ def attach_waivers(store: Store, booking: Booking, waivers: list[SignedWaiver], 
         link.signed_waiver_id = waiver.id
         links[index] = link
         item.tickets = links
-        store.booking_signed_waivers.append(
+        store.add_booking_signed_waiver(
             BookingSignedWaiver(
                 signed_waiver_id=waiver.id,
                 booking_reference=booking.reference,

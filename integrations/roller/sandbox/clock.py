@@ -42,7 +42,8 @@ def iso_data(ts: float, *, venue_offset: bool = False) -> str:
     `TimeZone-Designators: offset`."""
     if venue_offset:
         return _utc(ts).astimezone(VENUE_TZ).isoformat(timespec="seconds")
-    return _utc(ts).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # As strftime("%Y-%m-%dT%H:%M:%SZ"), which is several times slower (pages of 500 rows).
+    return _utc(ts).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def venue_date(ts: float) -> str:

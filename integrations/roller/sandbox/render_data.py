@@ -65,7 +65,10 @@ def customer(record: Guest, *, offset: bool) -> dict[str, Any]:
     return row
 
 
-def booking_item(store: Store, booking: Booking, item: BookingItem, *, offset: bool) -> dict[str, Any]:
+def booking_item(
+    store: Store, booking: Booking, item: BookingItem, *, offset: bool, total: float | None = None
+) -> dict[str, Any]:
+    """One row; `total` is the booking's, when the caller has it summed already."""
     variation = store.variations[item.product_id]
     row: dict[str, Any] = {
         "bookingReference": str(booking.reference),
@@ -85,7 +88,7 @@ def booking_item(store: Store, booking: Booking, item: BookingItem, *, offset: b
         "discountAmount": item.discount,
         "bookingFeeAmount": booking.fees,
         # Repeated on every row of the booking: sum per bookingReference, not per row.
-        "bookingTotal": booking.total,
+        "bookingTotal": booking.total if total is None else total,
         "createdDate": clock.iso_data(item.created, venue_offset=offset),
         "bookingCreatedDate": clock.iso_data(booking.created, venue_offset=offset),
         "bookingModifiedDate": clock.iso_data(booking.modified, venue_offset=offset),

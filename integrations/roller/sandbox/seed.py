@@ -158,7 +158,7 @@ class _Generator:
         if holder is not None:
             waivers = [w for w in self.waivers_of.get(holder.id, ()) if w.created <= created]
             attach_waivers(store, booking, waivers, at=created + 30)
-            holder.modified = max(holder.modified, created)
+            store.touch_guest(holder, max(holder.modified, created))
         self._later_changes(booking)
         store.add_booking(booking)
 

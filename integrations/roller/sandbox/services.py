@@ -95,7 +95,7 @@ def guest_for_booking(ctx: Context, fields: dict[str, Any], *, at: float) -> tup
     for name, value in fields.items():
         if value is not None and name != "email":
             setattr(guest, name, value)
-    guest.modified = at
+    ctx.store.touch_guest(guest, at)
     return guest, False
 
 
@@ -103,14 +103,14 @@ def guest_update(ctx: Context, guest: Guest, changes: dict[str, Any], *, at: flo
     old_email = guest.email
     for name, value in changes.items():
         setattr(guest, name, value)
-    guest.modified = at
+    ctx.store.touch_guest(guest, at)
     ctx.store.reindex_email(guest, old_email)
     ctx.publish(customer_event(guest, "Updated"))
 
 
 def guest_delete(ctx: Context, guest: Guest, *, at: float) -> None:
     # The payload is the guest as last known; afterwards GET /guests/{id} answers 404.
-    guest.modified = at
+    ctx.store.touch_guest(guest, at)
     ctx.publish(customer_event(guest, "Updated"))
     guest.deleted = True
     ctx.store.reindex_email(guest, guest.email)
@@ -175,7 +175,7 @@ def booking_create(
     booking.status = payment_status(booking)
     store.add_booking(booking)
     if holder is not None and not holder_is_new:
-        holder.modified = at  # "guest made another purchase" -> Customer Updated
+        ctx.store.touch_guest(holder, at)  # "guest made another purchase" -> Customer Updated
         ctx.publish(customer_event(holder, "Updated"))
     ctx.publish(booking_event(store, booking, "Created", event_channel))
     return booking
@@ -230,7 +230,7 @@ def booking_update(
     booking.items += [_item(ctx.store, request, at) for request in new_items]
     for change in items_to_update:
         _update_item(booking, change)
-    booking.modified = at
+    ctx.store.touch_booking(booking, at)
     booking.status = payment_status(booking)
     ctx.publish(booking_event(ctx.store, booking, "Updated", event_channel))
 
@@ -267,7 +267,7 @@ def booking_cancel(
             transaction_id=f"refund-{booking.reference}",
         )
     booking.status = "Cancelled"
-    booking.modified = at
+    ctx.store.touch_booking(booking, at)
     ctx.publish(booking_event(ctx.store, booking, "Cancelled", event_channel))
 
 
@@ -289,7 +289,7 @@ def waiver_sign(
     ctx.publish(waiver_event(records))
     if booking is not None and attach_waivers(ctx.store, booking, records, at=at):
         # Attached at the POS: ROLLER fires Booking Updated (not for the unique waiver link).
-        booking.modified = at
+        ctx.store.touch_booking(booking, at)
         ctx.publish(booking_event(ctx.store, booking, "Updated", "PointOfSale"))
     return records
 

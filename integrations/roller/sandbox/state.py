@@ -3,6 +3,9 @@
 One re-entrant lock guards the whole store. HTTP handler threads, the live-venue thread
 and the control API all take it for the length of one read or one change, so a reader
 never sees half a booking.
+
+Modified times change only through the store (`touch_guest`, `touch_booking`), which keeps
+the Data API's timelines (integrations.roller.sandbox.timeline) current.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from .entities import (
     Waiver,
     Webhook,
 )
+from .timeline import Timeline
 
 
 def normalise_email(email: str | None) -> str | None:
@@ -66,6 +70,11 @@ class Store:
     webhooks: dict[int, Webhook] = field(default_factory=dict)
     # Adults (booking holders, waiver signers): the pool simulated activity picks from.
     adult_guest_ids: list[int] = field(default_factory=list)
+    # By modified time, for the Data API's windows; entries name the record (see each add_).
+    guests_by_modified: Timeline = field(default_factory=Timeline)
+    bookings_by_modified: Timeline = field(default_factory=Timeline)
+    signed_waivers_by_modified: Timeline = field(default_factory=Timeline)
+    booking_signed_waivers_by_modified: Timeline = field(default_factory=Timeline)
 
     # --- products ---------------------------------------------------------------------------
     def add_product(self, parent: ParentProduct) -> None:
@@ -85,6 +94,17 @@ class Store:
             self.guest_ids_by_email[key] = guest.id
         if adult:
             self.adult_guest_ids.append(guest.id)
+        self.guests_by_modified.place(guest.id, guest.modified, guest.id)
+
+    def touch_guest(self, guest: Guest, at: float) -> None:
+        """The guest changed at `at` (the Data API's modifiedDate)."""
+        guest.modified = at
+        self.guests_by_modified.place(guest.id, at, guest.id)
+
+    def guests_modified_between(self, start: float, end: float) -> list[Guest]:
+        """Live guests with start ≤ modified < end, by (modified, id)."""
+        guests = (self.guests[guest_id] for _modified, guest_id in self.guests_by_modified.between(start, end))
+        return [guest for guest in guests if not guest.deleted]
 
     def live_guest(self, guest_id: int) -> Guest | None:
         guest = self.guests.get(guest_id)
@@ -111,6 +131,38 @@ class Store:
         self.booking_ids_by_reference[booking.reference] = booking.unique_id
         if booking.external_id:
             self.booking_ids_by_external_id[booking.external_id] = booking.unique_id
+        self.bookings_by_modified.place(booking.unique_id, booking.modified, booking.reference)
+
+    def touch_booking(self, booking: Booking, at: float) -> None:
+        """The booking changed at `at` (its bookingModifiedDate)."""
+        booking.modified = at
+        self.bookings_by_modified.place(booking.unique_id, at, booking.reference)
+
+    def bookings_modified_between(self, start: float, end: float) -> list[Booking]:
+        """Bookings (not deleted) with start ≤ modified < end, by (modified, reference)."""
+        ids, bookings = self.booking_ids_by_reference, self.bookings
+        found = (bookings[ids[reference]] for _modified, reference in self.bookings_by_modified.between(start, end))
+        return [booking for booking in found if booking.status != "Deleted"]
+
+    # --- waivers ----------------------------------------------------------------------------
+    def add_signed_waiver(self, record: SignedWaiver) -> None:
+        self.signed_waivers[record.id] = record
+        self.signed_waivers_by_modified.place(record.id, record.modified, record.id)
+
+    def signed_waivers_modified_between(self, start: float, end: float) -> list[SignedWaiver]:
+        entries = self.signed_waivers_by_modified.between(start, end)
+        return [self.signed_waivers[waiver_id] for _modified, waiver_id in entries]
+
+    def add_booking_signed_waiver(self, record: BookingSignedWaiver) -> None:
+        # One waiver can be attached to many bookings: the entry's last part is the row's
+        # position, so ties keep the order they were attached in.
+        position = len(self.booking_signed_waivers)
+        self.booking_signed_waivers.append(record)
+        self.booking_signed_waivers_by_modified.place(position, record.modified, record.signed_waiver_id, position)
+
+    def booking_signed_waivers_modified_between(self, start: float, end: float) -> list[BookingSignedWaiver]:
+        entries = self.booking_signed_waivers_by_modified.between(start, end)
+        return [self.booking_signed_waivers[position] for *_key, position in entries]
 
     def find_booking(self, key: str) -> Booking | None:
         """Look up by uniqueId or by bookingReference, as GET /bookings/{id} allows."""

@@ -68,6 +68,6 @@ def sign_waiver(store: Store, rng: random.Random, adult: Guest, *, minors: int, 
         child = _minor(store, rng, adult, on, at)
         records.append(_record(store, child, parent_id=adult_record.id, at=at))
     for record in records:
-        store.signed_waivers[record.id] = record
-    adult.modified = max(adult.modified, at)
+        store.add_signed_waiver(record)
+    store.touch_guest(adult, max(adult.modified, at))
     return records

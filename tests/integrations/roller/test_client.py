@@ -11,6 +11,7 @@ import threading
 from zoneinfo import ZoneInfo
 
 import pytest
+import responses
 from django.db import connections
 from django.utils import timezone
 
@@ -328,3 +329,55 @@ def test_rest_payloads_parse_into_records(client, roller_sandbox):
     assert waiver[0].is_for_minor
     assert {item.product_id for item in by_id.items} <= {p.product_id for p in products}
     assert venue.time_zone == "Europe/Amsterdam"
+
+
+def test_clients_of_one_thread_share_one_keep_alive_session():
+    def client() -> RollerClient:
+        return RollerClient(base_url="http://127.0.0.1:1", client_id="id", client_secret="secret")
+
+    first, second = client(), client()
+    other_thread: list[RollerClient] = []
+    thread = threading.Thread(target=lambda: other_thread.append(client()))
+    thread.start()
+    thread.join()
+
+    assert first.session is second.session  # one TCP connection for a window's pages and guest fetches
+    assert other_thread[0].session is not first.session  # a session is not shared between threads
+
+
+@responses.activate
+def test_the_shared_session_keeps_no_cookie_from_one_venue_for_another():
+    # An edge case the sandbox cannot produce: ROLLER setting a cookie.
+    responses.get("https://api.roller.app/venue", json={}, headers={"Set-Cookie": "session=venue-a; Path=/"})
+    venue_a = RollerClient(base_url="https://api.roller.app", client_id="a", client_secret="a")
+    venue_a.session.get("https://api.roller.app/venue")
+    venue_b = RollerClient(base_url="https://api.roller.app", client_id="b", client_secret="b")
+    assert venue_b.session is venue_a.session
+    assert len(venue_b.session.cookies) == 0
+
+
+@pytest.mark.parametrize(
+    ("variables", "trusted"),
+    [({}, False), ({"HTTPS_PROXY": "http://proxy.example:3128"}, True), ({"REQUESTS_CA_BUNDLE": "/etc/ca.pem"}, True)],
+)
+def test_the_environment_is_read_for_proxies_and_certificates_only_when_it_names_some(monkeypatch, variables, trusted):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    made: list[RollerClient] = []
+    thread = threading.Thread(  # a new thread: a session of its own
+        target=lambda: made.append(RollerClient(base_url="http://127.0.0.1:1", client_id="id", client_secret="s"))
+    )
+    thread.start()
+    thread.join()
+    assert made[0].session.trust_env is trusted
