@@ -496,23 +496,27 @@ def _list(payload: Mapping[str, Any], key: str, where: str = "") -> list[Any]:
     return value
 
 
-def _id_value(value: Any, name: str) -> str:
-    if isinstance(value, bool):
-        raise PayloadError(f"Field '{name}' is not an id: {value!r}.")
-    if isinstance(value, int):
+def _id_value(value: Any, key: str, where: str = "") -> str:
+    # The common cases first, and the field's name only made for an error: an import parses
+    # a few ids on each of a venue's hundreds of thousands of rows.
+    if type(value) is str:
+        stripped = value.strip()
+        if stripped:
+            return stripped
+    elif isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    if isinstance(value, float) and value.is_integer():
+    elif isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    raise PayloadError(f"Field '{name}' is not an id.")
+    if isinstance(value, bool):
+        raise PayloadError(f"Field '{_name(key, where)}' is not an id: {value!r}.")
+    raise PayloadError(f"Field '{_name(key, where)}' is not an id.")
 
 
 def _optional_id(payload: Mapping[str, Any], key: str, where: str = "") -> str | None:
     value = payload.get(key)
     if value is None or value == "":
         return None
-    return _id_value(value, _name(key, where))
+    return _id_value(value, key, where)
 
 
 def _required_id(payload: Mapping[str, Any], key: str, where: str = "") -> str:

@@ -177,21 +177,32 @@ def ids_by(model: type[models.Model], connection: Connection, key: str, values: 
 def rows_where_in(
     model: type[models.Model], *, connection_id: int, key: str, values: Iterable, columns: Sequence[str]
 ) -> list[tuple]:
-    """`columns` of the connection's rows whose `key` is one of `values` (one query).
+    """`columns` of the connection's rows whose `key` is one of `values` (one query). `key`
+    is unique within a connection (source ids, match values, external ids, guest hashes).
 
-    PostgreSQL gets the values as one array (`= ANY(%s)`): the ORM's `__in` with a page's
-    1,000 placeholders cost more to build and quote, in Python, than the query took to run.
+    PostgreSQL gets the values as one array: the ORM's `__in` with a page's 1,000
+    placeholders cost more to build and quote, in Python, than the query took to run. Each
+    value is looked up in the (connection, key) index (a LATERAL probe): `key = ANY(…)` was
+    planned as a scan of all the connection's rows, a venue's whole history for a day's keys,
+    whenever the statistics were missing or old (a first import fills empty tables).
     """
-    values = list(values)
+    values = list(dict.fromkeys(values))
     if not values:
         return []
     if db.vendor != "postgresql":
         return list(model.objects.filter(connection_id=connection_id, **{f"{key}__in": values}).values_list(*columns))
     qn = db.ops.quote_name
+    outer, inner = ", ".join(f"m.{qn(column)}" for column in columns), ", ".join(map(qn, columns))
+    keys = f"unnest(%s::{_array_type(model, key)}) AS k(value)"
     sql = (
-        f"SELECT {', '.join(map(qn, columns))} FROM {table(model)} "  # noqa: S608 - our names
-        f"WHERE {qn('connection_id')} = %s AND {qn(key)} = ANY(%s)"
+        f"SELECT {outer} FROM {keys} CROSS JOIN LATERAL (SELECT {inner} FROM {table(model)} "  # noqa: S608 - our names
+        f"WHERE {qn('connection_id')} = %s AND {qn(key)} = k.value LIMIT 1) AS m"
     )
     with db.cursor() as cursor:
-        cursor.execute(sql, [connection_id, values])
+        cursor.execute(sql, [values, connection_id])
         return cursor.fetchall()
+
+
+def _array_type(model: type[models.Model], key: str) -> str:
+    field = model._meta.get_field(key)
+    return ("bigint" if isinstance(field, models.AutoField) else "text") + "[]"

@@ -189,22 +189,20 @@ def _orders_write(orders: list[OrderData], ctx: _Batch) -> None:
 def _holders(ctx: _Batch, links: dict[str, int], minors: set[str]) -> dict[str, ContactData]:
     """Each holder as the rules see them: a linked one as their stored contact (it passed the
     rules when stored), an unknown one as the source told (`ctx.people`)."""
+    columns = ("id", "match_value", "email", "phone", "date_of_birth")
     stored = {
-        row["pk"]: row
-        for row in Contact.objects.filter(pk__in=set(links.values())).values(
-            "pk", "match_value", "email", "phone", "date_of_birth"
+        row[0]: row
+        for row in rows_where_in(
+            Contact, connection_id=ctx.connection.pk, key="id", values=links.values(), columns=columns
         )
     }
     holders = {}
     for source_id, contact_id in links.items():
         row = stored.get(contact_id)
         if row is not None and source_id not in minors:
+            _id, match_value, email, phone, date_of_birth = row
             holders[source_id] = ContactData(
-                source_id=source_id,
-                email=row["email"],
-                phone=row["phone"],
-                date_of_birth=row["date_of_birth"],
-                match_value=row["match_value"],
+                source_id=source_id, email=email, phone=phone, date_of_birth=date_of_birth, match_value=match_value
             )
     for source_id, person in ctx.people.items():
         if person is not None and source_id not in holders and source_id not in minors:

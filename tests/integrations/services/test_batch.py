@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from integrations.models import ContactSourceLink
+from integrations.models import Contact, ContactSourceLink
 from integrations.services.batch import ids_by, rows_upsert, rows_where_in
 from tests.factories import ConnectionFactory, ContactFactory, ContactSourceLinkFactory
 
@@ -89,3 +89,14 @@ def test_an_upsert_refuses_rows_of_different_creation_times():
     ]
     with pytest.raises(ValueError, match="same one"):
         rows_upsert(ContactSourceLink, key="source_id", rows=rows)
+
+
+def test_rows_where_in_looks_up_ids_too_and_each_value_once():
+    ours, theirs = ConnectionFactory(), ConnectionFactory()
+    mine, other = ContactFactory(connection=ours), ContactFactory(connection=theirs)
+
+    rows = rows_where_in(
+        Contact, connection_id=ours.pk, key="id", values=[mine.pk, mine.pk, other.pk], columns=("id", "match_value")
+    )
+
+    assert rows == [(mine.pk, mine.match_value)]  # another connection's contact is never found
