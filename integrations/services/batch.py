@@ -44,7 +44,9 @@ def rows_upsert(
 
     Whether a row was created is told by the statement itself, so no read of the existing
     keys comes first: created_at is written only by the insert, so a row that comes back with
-    this call's created_at is one it inserted.
+    this call's created_at is one it inserted. (Two workers taking the same microsecond for
+    the same key would both say created; for an order, the unique line ids then refuse the
+    second set of lines and its task is retried.)
     """
     if not rows:
         return {}
