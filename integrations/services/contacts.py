@@ -1,10 +1,12 @@
 """Contacts beyond the upsert: is a person known, and removing a person who must not stay."""
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from django.db import transaction
 
 from integrations.models import Connection, Contact, ContactSourceLink
+from integrations.services.batch import rows_where_in
 
 
 class Removal(StrEnum):
@@ -19,6 +21,18 @@ def contact_is_known(*, connection: Connection, source_id: str | None, match_val
     if source_id and ContactSourceLink.objects.filter(connection=connection, source_id=source_id).exists():
         return True
     return bool(match_value) and Contact.objects.filter(connection=connection, match_value=match_value).exists()
+
+
+def contacts_linked(*, connection: Connection, source_ids: Iterable[str]) -> dict[str, int]:
+    """{source id: contact id} of these people's links (one query)."""
+    rows = rows_where_in(
+        ContactSourceLink,
+        connection_id=connection.pk,
+        key="source_id",
+        values=source_ids,
+        columns=("source_id", "contact_id"),
+    )
+    return dict(rows)
 
 
 def contact_guest_delete(*, connection: Connection, source_id: str) -> Removal:

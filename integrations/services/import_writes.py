@@ -12,12 +12,12 @@ from dataclasses import dataclass, replace
 from django.utils import timezone
 
 from integrations.minors import minor_remember, minors_known
-from integrations.models import Connection, Contact, ContactSourceLink, SyncRun
+from integrations.models import Connection, Contact, SyncRun
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.records import ContactData, OrderData, OutcomeData, ProductData
 from integrations.rules import contact_decide, contact_prepare, is_minor, order_decide
 from integrations.services.batch import rows_where_in
-from integrations.services.contacts import contact_minor_forget
+from integrations.services.contacts import contact_minor_forget, contacts_linked
 from integrations.services.imports import WaiverData, WindowRecords, zone_of
 from integrations.services.outcomes import outcomes_record
 from integrations.services.upserts import ProductsMissing, contacts_upsert, orders_upsert, products_upsert
@@ -98,7 +98,7 @@ def _waivers_write(waivers: list[WaiverData], ctx: _Batch) -> None:
     minors = [w for w in waivers if w.for_minor or is_minor(w.date_of_birth, minimum_age, ctx.today)]
     ids = {w.source_id for w in minors if w.source_id}
     minor_remember(connection=ctx.connection, source_ids=ids)
-    for source_id in _links(ctx.connection, ids):
+    for source_id in contacts_linked(connection=ctx.connection, source_ids=ids):
         contact_minor_forget(connection=ctx.connection, source_id=source_id)
         ctx.tally.add(Entity.CONTACT, Outcome.DELETED, reason=Reason.MINOR)
     for _minor in minors:
@@ -130,7 +130,9 @@ def _contacts_write(contacts: list[ContactData], ctx: _Batch) -> None:
             writes.append(contact)
         else:
             tally.add(Entity.CONTACT, Outcome.SKIPPED, reason=decision.reason, source_id=contact.source_id)
-    for source_id in _links(connection, minor_ids):  # stored before anyone knew: they go now
+    for source_id in contacts_linked(
+        connection=connection, source_ids=minor_ids
+    ):  # stored before anyone knew: they go now
         contact_minor_forget(connection=connection, source_id=source_id)
     written = contacts_upsert(connection=connection, contacts=writes, healed=tally.healing)
     for contact, result in zip(writes, written, strict=True):
@@ -143,7 +145,7 @@ def _orders_write(orders: list[OrderData], ctx: _Batch) -> None:
     connection, tally = ctx.connection, ctx.tally
     holder_ids = {order.holder_source_id for order in orders if order.holder_source_id}
     minors = minors_known(connection=connection, source_ids=holder_ids)
-    links = _links(connection, holder_ids)
+    links = contacts_linked(connection=connection, source_ids=holder_ids)
     holders = _holders(ctx, links, minors)
     update_only = _update_only(connection)
     matched = _matched(connection, {holder.match_value for holder in holders.values()}) if update_only else set()
@@ -237,19 +239,9 @@ def _update_only(connection: Connection) -> bool:
 
 def _known(connection: Connection, contacts: list[ContactData]) -> tuple[dict, set]:
     ids = {c.source_id for c in contacts if c.source_id}
-    return _links(connection, ids), _matched(connection, {c.match_value for c in contacts})
-
-
-def _links(connection: Connection, source_ids: set[str]) -> dict[str, int]:
-    """{source id: contact id} of these people's links (one query)."""
-    rows = rows_where_in(
-        ContactSourceLink,
-        connection_id=connection.pk,
-        key="source_id",
-        values=source_ids,
-        columns=("source_id", "contact_id"),
+    return contacts_linked(connection=connection, source_ids=ids), _matched(
+        connection, {c.match_value for c in contacts}
     )
-    return dict(rows)
 
 
 def _matched(connection: Connection, match_values: set[str]) -> set[str]:

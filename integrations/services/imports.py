@@ -27,10 +27,10 @@ from django.utils import timezone
 
 from integrations.errors import ConnectionBrokenError, SyncError, TransientError
 from integrations.minors import minors_known
-from integrations.models import Connection, ContactSourceLink, SyncRun
+from integrations.models import Connection, SyncRun
 from integrations.records import ContactData, OrderData, OutcomeData, ProductData
 from integrations.registry import connector_get
-from integrations.services.batch import rows_where_in
+from integrations.services.contacts import contacts_linked
 from integrations.services.events import DISPATCHABLE_STATUSES, retry_delay
 
 logger = logging.getLogger(__name__)
@@ -333,12 +333,7 @@ def _holders_read(spec, connection: Connection, records: WindowRecords) -> dict:
     ids = {order.holder_source_id for order in records.orders if order.holder_source_id}
     if not ids or spec.read_people is None:
         return {}
-    linked = {
-        source_id
-        for (source_id,) in rows_where_in(
-            ContactSourceLink, connection_id=connection.pk, key="source_id", values=ids, columns=("source_id",)
-        )
-    }
+    linked = contacts_linked(connection=connection, source_ids=ids).keys()
     unknown = ids - linked - minors_known(connection=connection, source_ids=ids)
     return spec.read_people(connection, sorted(unknown)) if unknown else {}
 

@@ -123,10 +123,6 @@ def _customers(app: Sandbox, request: Request, start: float, end: float) -> Rows
     return Rows(guests, lambda guest, o: render_data.customer(guest, offset=o))
 
 
-def _bookings_in(app: Sandbox, start: float, end: float) -> list:
-    return app.store.bookings_modified_between(start, end)
-
-
 def _booking_items(app: Sandbox, request: Request, start: float, end: float) -> Rows:
     store, totals = app.store, {}  # a booking's total is on each of its rows: summed once
 
@@ -136,12 +132,12 @@ def _booking_items(app: Sandbox, request: Request, start: float, end: float) -> 
             totals[booking.unique_id] = booking.total
         return render_data.booking_item(store, booking, item, offset=offset, total=totals[booking.unique_id])
 
-    return Rows([(b, i) for b in _bookings_in(app, start, end) for i in b.items], render)
+    return Rows([(b, i) for b in store.bookings_modified_between(start, end) for i in b.items], render)
 
 
 def _tickets(app: Sandbox, request: Request, start: float, end: float) -> Rows:
     store, records = app.store, []
-    for booking in _bookings_in(app, start, end):
+    for booking in store.bookings_modified_between(start, end):
         for item in booking.items:
             if not store.parent_of(item.product_id).in_data_tickets:
                 continue
