@@ -5,6 +5,7 @@ and salted with the connection), enough to recognise the guest when a later book
 guest update names them, useless to anyone reading a database dump.
 """
 
+import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -17,6 +18,15 @@ from integrations.models import Connection, KnownMinor
 from integrations.services.batch import rows_where_in
 
 _SALT = "integrations.minors.guest"
+
+
+def is_minor(date_of_birth: dt.date | None, minimum_age: int, today: dt.date) -> bool:
+    """Younger than `minimum_age` on `today` (the venue's date). No date of birth: not known
+    to be a minor from it (a waiver may still say so)."""
+    if date_of_birth is None:
+        return False
+    age = today.year - date_of_birth.year - ((today.month, today.day) < (date_of_birth.month, date_of_birth.day))
+    return age < minimum_age
 
 
 def minor_hash(*, connection_id: int, source_id: str) -> str:

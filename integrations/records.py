@@ -6,7 +6,8 @@ Text that a source left out is "", never None, as in the store.
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 
@@ -88,3 +89,72 @@ class OutcomeData:
     reason: str = ""  # integrations.outcomes.Reason
     source_id: str = ""  # never for a minor
     detail: str = ""  # never for a minor
+
+
+@dataclass(frozen=True, slots=True)
+class AgeEvidence:
+    """What a source says about a person's age before anyone is stored (a signed waiver): whose
+    it is, and whether it names them a minor or gives their date of birth."""
+
+    source_id: str | None  # the person it is about
+    for_minor: bool
+    date_of_birth: dt.date | None = None
+
+
+@dataclass
+class RecordBatch:
+    """Plain records a connector read and mapped, for the one ingest path
+    (integrations.services.ingest): a webhook's one record, an import page's thousand, a
+    preview's seven days.
+
+    The ingest path takes them in this order: products, age evidence (so minors are known
+    before anyone is stored), people deleted at the source, contacts, then orders with their
+    holders.
+    """
+
+    records_seen: int = 0
+    # The source's product list (a product sync), parents and variations; `products_gone` are
+    # those among them written inactive because the list no longer has them.
+    products: list[ProductData] = field(default_factory=list)
+    products_gone: set[str] = field(default_factory=set)
+    ages: list[AgeEvidence] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # source ids of people deleted at the source
+    contacts: list[ContactData] = field(default_factory=list)
+    orders: list[OrderData] = field(default_factory=list)
+    # Order holders as the source describes them now (fetched for this batch), by source id;
+    # None for one the source no longer has. A holder not given here is taken as the store
+    # has them (linked), or as unknown.
+    people: dict[str, ContactData | None] = field(default_factory=dict)
+    # Products named by order lines, made from the line, for lines whose product the store
+    # lacks (since removed from the source's product list, say).
+    line_products: dict[str, ProductData] = field(default_factory=dict)
+    # For an order naming products the store lacks: the source's own description of those
+    # products (and their parents). Without it, line_products are used.
+    products_resolve: Callable[[list[str]], list[ProductData]] | None = None
+    failed: list[OutcomeData] = field(default_factory=list)  # records that could not be read
+
+    def __len__(self) -> int:
+        return len(self.products) + len(self.ages) + len(self.removed) + len(self.contacts) + len(self.orders)
+
+
+@dataclass
+class ProductsRead:
+    """The source's whole product list, parents and variations, as the connector read it."""
+
+    products: list[ProductData]
+    failed: list[OutcomeData] = field(default_factory=list)  # rows that could not be read
+
+
+@dataclass
+class PreviewRead:
+    """What a connector read for the wizard's preview: the last days' records, and how much
+    it read (shown beside the counts)."""
+
+    batch: RecordBatch
+    days: int
+    window_start: dt.date
+    window_end: dt.date
+    orders_read: int
+    orders_limit: int
+    truncated: bool
+    people_read: int

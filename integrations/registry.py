@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from integrations.models import Connection, WebhookEvent
-    from integrations.records import ContactData
-    from integrations.services.imports import WindowRecords
-    from integrations.services.products_sync import ProductsRead
+    from integrations.records import ContactData, PreviewRead, ProductsRead, RecordBatch
 
 # A handler processes one stored webhook event. It runs inside the transaction that marks
 # the event processed, records its RecordOutcomes, and raises an integrations.errors type
@@ -43,9 +41,12 @@ class ConnectorSpec:
     # - check_webhook(connection): why the source's webhook to us is not working, or None.
     # - import_calls_per_second: the pace of read_window's calls, for duration estimates.
     read_products: Callable[["Connection"], "ProductsRead"] | None = None
-    read_window: Callable[["Connection", str, dt.datetime, dt.datetime], "WindowRecords"] | None = None
+    read_window: Callable[["Connection", str, dt.datetime, dt.datetime], "RecordBatch"] | None = None
     read_people: Callable[["Connection", list[str]], "dict[str, ContactData | None]"] | None = None
     check_webhook: Callable[["Connection"], str | None] | None = None
+    # - read_preview(connection, progress): the last days' records for the wizard's preview,
+    #   which the core runs through the ingest path in a dry run (wizard.preview).
+    read_preview: Callable[["Connection", Callable[[int, str], None]], "PreviewRead"] | None = None
     import_calls_per_second: float | None = None
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from integrations.minors import is_minor
 from integrations.models import Connection, Order
 from integrations.outcomes import Reason
 from integrations.records import ContactData, OrderData
@@ -40,18 +41,6 @@ def _skip(reason: Reason) -> Decision:
 
 def _write(known: bool) -> Decision:
     return Decision(Action.UPDATE if known else Action.CREATE)
-
-
-# --- minors -------------------------------------------------------------------------------
-
-
-def is_minor(date_of_birth: dt.date | None, minimum_age: int, today: dt.date) -> bool:
-    """Younger than `minimum_age` on `today` (the venue's date). No date of birth: not known
-    to be a minor from it (a waiver may still say so: integrations.minors)."""
-    if date_of_birth is None:
-        return False
-    age = today.year - date_of_birth.year - ((today.month, today.day) < (date_of_birth.month, date_of_birth.day))
-    return age < minimum_age
 
 
 # --- consent ------------------------------------------------------------------------------

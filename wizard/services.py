@@ -214,13 +214,7 @@ def preview_execute(*, preview_id: int) -> PreviewRun:
         )
 
     try:
-        roller = RollerSettings.objects.select_related("connection").get(connection=preview.connection)
-        result = preview_collect(
-            connection=preview.connection, client=RollerClient.from_settings(roller), progress=progress
-        )
-    except RollerSettings.DoesNotExist:
-        preview_fail(preview_id=preview_id, message="Enter and check the ROLLER credentials first (step 3).")
-        return PreviewRun(status=Preview.Status.FAILED)
+        result = preview_collect(connection=preview.connection, progress=progress)
     except RateLimited as exc:
         Preview.objects.filter(pk=preview_id).update(
             status=Preview.Status.QUEUED,

@@ -2,8 +2,9 @@
 
 The core claims a stored event and calls the handler for its (type, event type) inside a
 transaction; the handler parses the body, fetches what the body lacks (a booking carries no
-personal data of its holder), lets integrations.rules decide, upserts, records an outcome
-per record and, last, redacts the stored body. A ROLLER that is down or rate limiting us
+personal data of its holder), maps it to plain records and ingests them as a batch of one
+(integrations.services.ingest: the rules, the upserts and an outcome per record), and, last,
+redacts the stored body. A ROLLER that is down or rate limiting us
 raises a TransientError subclass: the transaction rolls back and the core retries.
 
 Nothing about a minor reaches a log line or an outcome: no name, no guest id.
@@ -11,17 +12,17 @@ Nothing about a minor reaches a log line or an outcome: no name, no guest id.
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.cache import cache
 from django.utils import timezone
 
 from integrations.errors import RecordError
-from integrations.minors import minor_is_known, minor_remember
-from integrations.models import Connection, Order, Product, WebhookEvent
+from integrations.minors import is_minor, minor_is_known
+from integrations.models import Connection, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
-from integrations.records import ContactData, OrderData, OutcomeData, ProductData
+from integrations.records import AgeEvidence, ContactData, ProductData, RecordBatch
 from integrations.roller import mapping, redaction
 from integrations.roller.client import RollerClient
 from integrations.roller.errors import NotFound, UnexpectedResponse
@@ -36,10 +37,7 @@ from integrations.roller.parsing import (
     parse_products,
     parse_signed_waivers,
 )
-from integrations.rules import contact_decide, contact_prepare, is_minor, order_decide
-from integrations.services.contacts import Removal, contact_guest_delete, contact_is_known, contact_minor_forget
-from integrations.services.outcomes import outcomes_record
-from integrations.services.upserts import ProductsMissing, contacts_upsert, orders_upsert, products_upsert
+from integrations.services.ingest import IngestResult, ingest
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +51,13 @@ PRODUCTS_CACHE_SECONDS = 600
 
 @dataclass
 class _Event:
-    """One event being handled: what every step needs, and the outcomes so far."""
+    """One event being handled: what every step needs."""
 
     event: WebhookEvent
     connection: Connection
     envelope: WebhookEnvelope
     tz: ZoneInfo
     version: dt.datetime  # the source version of whatever this event writes
-    outcomes: list[OutcomeData] = field(default_factory=list)
 
     @property
     def today(self) -> dt.date:
@@ -71,12 +68,16 @@ class _Event:
         roller = getattr(self.connection, "roller", None)
         return self.connection.country or (roller.venue_country if roller else "")
 
-    def outcome(self, entity: str, outcome: str, *, reason: str = "", source_id: str = "", detail: str = "") -> None:
-        self.outcomes.append(OutcomeData(entity, outcome, reason, source_id, detail))
+    def ingest(self, batch: RecordBatch) -> IngestResult:
+        """The batch through the one ingest path; what ROLLER cached about a minor it revealed
+        is forgotten."""
+        result = ingest(connection=self.connection, batch=batch, webhook_event=self.event, today=self.today)
+        for source_id in result.minors:
+            cache.delete(_guest_cache_key(self.connection, source_id))
+        return result
 
     def finish(self, body: str) -> None:
-        """Records the outcomes and stores the redacted body: the last step of every handler."""
-        outcomes_record(connection=self.connection, outcomes=self.outcomes, webhook_event=self.event)
+        """Stores the (redacted) body: the last step of every handler."""
         self.event.body = body
         self.event.body_redacted = True
         self.event.save(update_fields=["body", "body_redacted"])
@@ -102,43 +103,14 @@ def _customer(event: WebhookEvent, *, confirm: bool) -> None:
     if confirm and not known_minor:
         fetched = guest_fetch(connection=ev.connection, guest_id=guest.guest_id, fresh=True)
         if fetched is None:
-            _guest_deleted(ev, guest.guest_id)
+            # Deleted in ROLLER: the link goes, and the contact with its orders once no other
+            # guest links to it. The event's body loses the guest's personal data too.
+            ev.ingest(RecordBatch(removed=[guest.guest_id]))
+            ev.finish(redaction.guest_body_redact(event.body))
             return
         guest = _parsed(lambda: parse_guest(fetched.payload, guest.guest_id, modified_at=ev.version))
-    contact = contact_prepare(mapping.contact_data_from_guest(guest, country=ev.country), connection=ev.connection)
-    decision = contact_decide(
-        contact,
-        connection=ev.connection,
-        is_known_minor=known_minor,
-        contact_known=contact_is_known(
-            connection=ev.connection, source_id=contact.source_id, match_value=contact.match_value
-        ),
-        today=ev.today,
-    )
-    if decision.reason == Reason.MINOR:
-        _minor_forget(ev, guest.guest_id)
-        ev.outcome(Entity.CONTACT, Outcome.SKIPPED, reason=Reason.MINOR)
-        ev.finish(redaction.guest_body_redact(event.body))
-        return
-    if decision.writes:
-        [written] = contacts_upsert(connection=ev.connection, contacts=[contact])
-        ev.outcome(Entity.CONTACT, written.outcome, source_id=guest.guest_id)
-    else:
-        ev.outcome(Entity.CONTACT, Outcome.SKIPPED, reason=decision.reason, source_id=guest.guest_id)
-    ev.finish(event.body)
-
-
-def _guest_deleted(ev: _Event, guest_id: str) -> None:
-    """Deleted in ROLLER: the link goes, and the contact with its orders once no other guest
-    links to it. The event's body loses the guest's personal data too."""
-    removal = contact_guest_delete(connection=ev.connection, source_id=guest_id)
-    detail = {
-        Removal.NOT_LINKED: "No contact was linked to this guest.",
-        Removal.UNLINKED: "The guest's link was removed; the contact stays, other guests link to it.",
-        Removal.CONTACT_DELETED: "The contact and its orders were removed.",
-    }[removal]
-    ev.outcome(Entity.CONTACT, Outcome.DELETED, reason=Reason.DELETED_IN_ROLLER, source_id=guest_id, detail=detail)
-    ev.finish(redaction.guest_body_redact(ev.event.body))
+    result = ev.ingest(RecordBatch(contacts=[mapping.contact_data_from_guest(guest, country=ev.country)]))
+    ev.finish(redaction.guest_body_redact(event.body) if result.minors else event.body)
 
 
 # --- bookings -----------------------------------------------------------------------------
@@ -161,70 +133,35 @@ def _booking(event: WebhookEvent, *, cancelled: bool) -> None:
     booking = _parsed(lambda: parse_booking(ev.envelope.data, tz=ev.tz, modified_at=ev.version))
     order = mapping.order_data_from_booking(booking, currency=_currency(ev.connection), cancelled=cancelled)
     holder_id = booking.customer_id
-    known_minor = minor_is_known(connection=ev.connection, source_id=holder_id)
-    holder = None
-    if holder_id and not known_minor:  # a known minor's guest record is not even fetched
+    people: dict[str, ContactData | None] = {}
+    # A booking carries nothing about its holder: fetched, unless a known minor (whose guest
+    # record is not even fetched).
+    if holder_id and not minor_is_known(connection=ev.connection, source_id=holder_id):
         fetched = guest_fetch(connection=ev.connection, guest_id=holder_id)
+        people[holder_id] = None
         if fetched is not None:
             # A cached answer is as old as its fetch: it must not pass for newer than a guest
             # update processed since (an opt-out would be undone).
             version = min(ev.version, fetched.fetched_at)
             guest = _parsed(lambda: parse_guest(fetched.payload, holder_id, modified_at=version))
-            holder = contact_prepare(
-                mapping.contact_data_from_guest(guest, country=ev.country), connection=ev.connection
-            )
-    decision = order_decide(
-        order,
-        holder=holder,
-        holder_is_known_minor=known_minor,
-        connection=ev.connection,
-        contact_known=holder is not None
-        and contact_is_known(connection=ev.connection, source_id=holder.source_id, match_value=holder.match_value),
-        order_known=Order.objects.filter(connection=ev.connection, external_id=order.external_id).exists(),
-        today=ev.today,
-    )
-    if decision.reason == Reason.MINOR:
-        if holder_id:  # stored before anyone knew (no date of birth then, say): it goes now
-            _minor_forget(ev, holder_id)
-        ev.outcome(Entity.ORDER, Outcome.SKIPPED, reason=Reason.MINOR)
-    elif not decision.writes:
-        ev.outcome(
-            Entity.ORDER,
-            Outcome.SKIPPED,
-            reason=decision.reason,
-            source_id=order.external_id,
-            detail=f"Booking {order.reference}",
+            people[holder_id] = mapping.contact_data_from_guest(guest, country=ev.country)
+    ev.ingest(
+        RecordBatch(
+            orders=[order],
+            people=people,
+            products_resolve=lambda external_ids: _products_describe(ev.connection, external_ids, booking=booking),
         )
-    else:
-        _order_write(ev, order, holder=holder, booking=booking)
+    )
     ev.finish(redaction.booking_body_redact(event.body))
 
 
-def _order_write(ev: _Event, order: OrderData, *, holder: ContactData, booking: BookingRecord) -> None:
-    [contact] = contacts_upsert(connection=ev.connection, contacts=[holder])
-    ev.outcome(Entity.CONTACT, contact.outcome, source_id=holder.source_id)
-    order = replace(order, contact_id=contact.id)
-    try:
-        [written] = orders_upsert(connection=ev.connection, orders=[order])
-    except ProductsMissing as missing:
-        # The store does not know a product yet (a new product sold before the next product
-        # sync): make it from ROLLER's product list, or from the line, and process again.
-        _products_create(ev, missing.external_ids, booking=booking)
-        [written] = orders_upsert(connection=ev.connection, orders=[order])
-    ev.outcome(Entity.ORDER, written.outcome, source_id=order.external_id, detail=f"Booking {order.reference}")
-
-
-def _products_create(ev: _Event, external_ids: list[str], *, booking: BookingRecord) -> None:
-    listed = {product.product_id: product for product in _products_listed(ev.connection)}
+def _products_describe(connection: Connection, external_ids: list[str], *, booking: BookingRecord) -> list[ProductData]:
+    """Products a booking names that the store lacks, as ROLLER's product list describes them
+    (with their parents), or made from the booking's line when the list lacks them."""
+    listed = {product.product_id: product for product in _products_listed(connection)}
     if any(external_id not in listed for external_id in external_ids):
         # A product new in ROLLER is likely newer than our cached list: ask once more.
-        listed = {product.product_id: product for product in _products_listed(ev.connection, fresh=True)}
-    parent_ids = {listed[i].parent_id for i in external_ids if i in listed and listed[i].parent_id}
-    known = set(
-        Product.objects.filter(connection=ev.connection, external_id__in=parent_ids).values_list(
-            "external_id", flat=True
-        )
-    )
+        listed = {product.product_id: product for product in _products_listed(connection, fresh=True)}
     wanted: dict[str, ProductData] = {}
     for external_id in external_ids:
         record = listed.get(external_id)
@@ -234,12 +171,11 @@ def _products_create(ev: _Event, external_ids: list[str], *, booking: BookingRec
             continue
         wanted[external_id] = mapping.product_data_from_record(record, version=None, created_from_order=True)
         parent = listed.get(record.parent_id or "")
-        if parent is not None and parent.product_id not in known:
-            wanted[parent.product_id] = mapping.product_data_from_record(parent, version=None, created_from_order=True)
-    for product in products_upsert(connection=ev.connection, products=list(wanted.values())):
-        if product.outcome == Outcome.CREATED:
-            detail = f"Created from booking {booking.reference}"
-            ev.outcome(Entity.PRODUCT, Outcome.CREATED, source_id=product.key, detail=detail)
+        if parent is not None:  # a parent the store has already is left as it is (no version)
+            wanted.setdefault(
+                parent.product_id, mapping.product_data_from_record(parent, version=None, created_from_order=True)
+            )
+    return list(wanted.values())
 
 
 def _products_listed(connection: Connection, *, fresh: bool = False) -> list:
@@ -262,23 +198,11 @@ def signed_waiver_created(event: WebhookEvent) -> None:
     remembered (as keyed hashes) and any contact already stored for one is removed."""
     ev = _begin(event)
     waivers = _parsed(lambda: parse_signed_waivers(ev.envelope.data, tz=ev.tz))
-    minimum_age = ev.connection.minimum_age
-    minors = [w for w in waivers if w.is_for_minor or is_minor(w.date_of_birth, minimum_age, ev.today)]
-    minor_ids = [w.guest_id for w in minors if w.guest_id]
-    minor_remember(connection=ev.connection, source_ids=minor_ids)
-    for guest_id in minor_ids:
-        if _minor_forget(ev, guest_id) != Removal.NOT_LINKED:
-            ev.outcome(Entity.CONTACT, Outcome.DELETED, reason=Reason.MINOR)
-    for _minor in minors:
-        ev.outcome(Entity.WAIVER, Outcome.SKIPPED, reason=Reason.MINOR)
+    result = ev.ingest(RecordBatch(ages=[AgeEvidence(w.guest_id, w.is_for_minor, w.date_of_birth) for w in waivers]))
+    minors = result.counts[f"{Entity.WAIVER}.{Outcome.SKIPPED}.{Reason.MINOR}"]
     if minors:
-        logger.info("Signed waiver event %s: %s minor(s) recognised", event.pk, len(minors))
-    ev.finish(redaction.waiver_body_redact(event.body, minor_guest_ids=set(minor_ids)))
-
-
-def _minor_forget(ev: _Event, guest_id: str) -> Removal:
-    cache.delete(_guest_cache_key(ev.connection, guest_id))
-    return contact_minor_forget(connection=ev.connection, source_id=guest_id)
+        logger.info("Signed waiver event %s: %s minor(s) recognised", event.pk, minors)
+    ev.finish(redaction.waiver_body_redact(event.body, minor_guest_ids=result.minors))
 
 
 # --- fetching guests ----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.utils import timezone
 from integrations.errors import RecordError
 from integrations.models import Connection, SyncRun
 from integrations.outcomes import Entity, Outcome, Reason
-from integrations.records import ContactData, OutcomeData
+from integrations.records import AgeEvidence, ContactData, OutcomeData, ProductsRead, RecordBatch
 from integrations.roller import mapping, pacing
 from integrations.roller.client import RollerClient
 from integrations.roller.parsing import (
@@ -33,8 +33,7 @@ from integrations.roller.parsing import (
 )
 from integrations.roller.services import roller_webhook_url
 from integrations.roller.webhooks import webhook_status
-from integrations.services.imports import WaiverData, WindowRecords, zone_of
-from integrations.services.products_sync import ProductsRead
+from integrations.services.imports import zone_of
 
 Stream = SyncRun.Stream
 # The pace of the Reporting API calls (integrations.roller.pacing), for duration estimates.
@@ -55,7 +54,7 @@ def read_products(connection: Connection) -> ProductsRead:
     return read
 
 
-def read_window(connection: Connection, stream: str, start: dt.datetime, end: dt.datetime) -> WindowRecords:
+def read_window(connection: Connection, stream: str, start: dt.datetime, end: dt.datetime) -> RecordBatch:
     """One window (at most a venue-local day) of a stream."""
     client = _client(connection)
     tz = client.time_zone or zone_of(connection)
@@ -114,8 +113,8 @@ def check_webhook(connection: Connection) -> str | None:
 # --- one window per stream ------------------------------------------------------------------
 
 
-def _waivers(rows: Iterable[Mapping], tz: ZoneInfo) -> WindowRecords:
-    records = WindowRecords()
+def _waivers(rows: Iterable[Mapping], tz: ZoneInfo) -> RecordBatch:
+    records = RecordBatch()
     for row in rows:
         records.records_seen += 1
         try:
@@ -123,12 +122,12 @@ def _waivers(rows: Iterable[Mapping], tz: ZoneInfo) -> WindowRecords:
         except PayloadError as exc:
             records.failed.append(_unreadable(Entity.WAIVER, row, "signedWaiverId", exc))
             continue
-        records.waivers.append(WaiverData(waiver.guest_id, waiver.is_for_minor, waiver.date_of_birth))
+        records.ages.append(AgeEvidence(waiver.guest_id, waiver.is_for_minor, waiver.date_of_birth))
     return records
 
 
-def _contacts(rows: Iterable[Mapping], tz: ZoneInfo, *, country: str) -> WindowRecords:
-    records = WindowRecords()
+def _contacts(rows: Iterable[Mapping], tz: ZoneInfo, *, country: str) -> RecordBatch:
+    records = RecordBatch()
     for row in rows:
         records.records_seen += 1
         try:
@@ -140,10 +139,10 @@ def _contacts(rows: Iterable[Mapping], tz: ZoneInfo, *, country: str) -> WindowR
     return records
 
 
-def _orders(rows: Iterable[Mapping], tz: ZoneInfo, *, currency: str) -> WindowRecords:
+def _orders(rows: Iterable[Mapping], tz: ZoneInfo, *, currency: str) -> RecordBatch:
     """Rows are one per booking item: grouped by booking over the whole window, since a
     booking's rows may straddle pages."""
-    records = WindowRecords()
+    records = RecordBatch()
     for unique_id, group in group_booking_item_rows(rows).items():
         records.records_seen += 1
         try:

@@ -18,7 +18,8 @@ of one venue, never the history.
 import datetime as dt
 import logging
 import math
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import DatabaseError, OperationalError, transaction
@@ -28,10 +29,11 @@ from django.utils import timezone
 from integrations.errors import ConnectionBrokenError, SyncError, TransientError
 from integrations.minors import minors_known
 from integrations.models import Connection, SyncRun
-from integrations.records import ContactData, OrderData, OutcomeData, ProductData
+from integrations.records import RecordBatch
 from integrations.registry import connector_get
 from integrations.services.contacts import contacts_linked
 from integrations.services.events import DISPATCHABLE_STATUSES, retry_delay
+from integrations.services.ingest import batches, ingest
 
 logger = logging.getLogger(__name__)
 Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status
@@ -46,30 +48,7 @@ DEFAULT_CALLS_PER_SECOND = 1.0
 MAX_ATTEMPTS = 20
 
 
-# --- what a connector reads, what the pages show ----------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class WaiverData:
-    """A signed waiver as the rules need it: whose it is and whether it says minor."""
-
-    source_id: str | None  # the guest the waiver is for
-    for_minor: bool
-    date_of_birth: dt.date | None = None
-
-
-@dataclass
-class WindowRecords:
-    """One window of one stream, read by the connector, mapped to the core's plain data."""
-
-    records_seen: int = 0
-    waivers: list[WaiverData] = field(default_factory=list)
-    contacts: list[ContactData] = field(default_factory=list)
-    orders: list[OrderData] = field(default_factory=list)
-    # Products named by order lines, made from the line, for lines whose product the store
-    # lacks (since removed from the source's product list, say).
-    line_products: dict[str, ProductData] = field(default_factory=dict)
-    failed: list[OutcomeData] = field(default_factory=list)  # records that could not be read
+# --- what the pages show ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -285,7 +264,6 @@ class _Superseded(Exception):
 
 def import_window_process(*, sync_run_id: int, attempt: int = 0) -> StepResult:
     """Reads and writes the run's next window, then queues the one after (or the next run)."""
-    from integrations.services.import_writes import window_write
     from integrations.services.products_sync import products_sync_execute
 
     run = SyncRun.objects.select_related("connection").filter(pk=sync_run_id).first()
@@ -304,9 +282,9 @@ def import_window_process(*, sync_run_id: int, attempt: int = 0) -> StepResult:
     end = window_end(start, run.window_end, zone_of(connection))
     try:
         records = spec.read_window(connection, run.stream, start, end)
-        people = _holders_read(spec, connection, records)
+        records.people = _holders_read(spec, connection, records)
         with transaction.atomic():
-            counts = window_write(sync_run=run, records=records, people=people)
+            counts = window_ingest(sync_run=run, records=records)
             finished = _advance(run, start=start, end=end, counts=counts, seen=records.records_seen)
             transaction.on_commit(
                 (lambda: imports_continue(connection=connection))
@@ -327,7 +305,17 @@ def import_window_process(*, sync_run_id: int, attempt: int = 0) -> StepResult:
     return StepResult(Status.SUCCEEDED if finished else "continued")
 
 
-def _holders_read(spec, connection: Connection, records: WindowRecords) -> dict:
+def window_ingest(*, sync_run: SyncRun, records: RecordBatch) -> Counter:
+    """One window through the ingest path, a thousand records at a time; returns the counts.
+    The caller holds the transaction."""
+    counts: Counter = Counter()
+    healed = sync_run.kind == Kind.RECONCILIATION
+    for batch in batches(records):
+        counts += ingest(connection=sync_run.connection, batch=batch, sync_run=sync_run, healed=healed).counts
+    return counts
+
+
+def _holders_read(spec, connection: Connection, records: RecordBatch) -> dict:
     """The booking holders the store does not know, read from the source (outside the
     transaction: it is HTTP). Known minors are not even asked for."""
     ids = {order.holder_source_id for order in records.orders if order.holder_source_id}

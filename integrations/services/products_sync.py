@@ -16,7 +16,8 @@ settings, so changing the frequency, pausing or resuming needs no restart.
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field, replace
+from collections import Counter
+from dataclasses import replace
 
 from django.db import OperationalError, transaction
 from django.db.models import Q
@@ -25,27 +26,17 @@ from django.utils import timezone
 from integrations.errors import ConnectionBrokenError, SyncError, TransientError
 from integrations.models import Connection, Product, SyncRun
 from integrations.outcomes import Entity, Outcome, Reason
-from integrations.records import OutcomeData, ProductData
+from integrations.records import ProductData, ProductsRead, RecordBatch
 from integrations.registry import connector_get
 from integrations.services.events import DISPATCHABLE_STATUSES
-from integrations.services.import_writes import BATCH_SIZE, Tally
 from integrations.services.imports import StepResult, retry_or_fail, run_fail
-from integrations.services.upserts import products_upsert
+from integrations.services.ingest import BATCH_SIZE, ingest
 
 logger = logging.getLogger(__name__)
 Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status
 
 # Longer than a product sync task's hard time limit: a run "running" for longer has no worker.
 STALE_RUN = dt.timedelta(minutes=15)
-GONE = "No longer in the source's product list: now inactive"
-
-
-@dataclass
-class ProductsRead:
-    """The source's whole product list, parents and variations, as the connector read it."""
-
-    products: list[ProductData]
-    failed: list[OutcomeData] = field(default_factory=list)  # rows that could not be read
 
 
 # --- starting and claiming ----------------------------------------------------------------------
@@ -172,9 +163,8 @@ def products_sync_execute(*, sync_run: SyncRun, attempt: int = 0) -> StepResult:
                 status=Status.SUCCEEDED, finished_at=now, windows_done=1, records_seen=len(read.products)
             ):
                 return StepResult("not_running")
-            tally = Tally(sync_run=sync_run, record_unchanged=False)
-            products_write(connection=connection, read=read, version=sync_run.started_at or now, tally=tally)
-            SyncRun.objects.filter(pk=sync_run.pk).update(counts=dict(tally.counts))
+            counts = products_write(sync_run=sync_run, read=read, version=sync_run.started_at or now)
+            SyncRun.objects.filter(pk=sync_run.pk).update(counts=dict(counts))
             Connection.objects.filter(pk=connection.pk).update(products_last_synced_at=now)
     except OperationalError as exc:
         return retry_or_fail(sync_run, exc, attempt)
@@ -184,17 +174,18 @@ def products_sync_execute(*, sync_run: SyncRun, attempt: int = 0) -> StepResult:
     return StepResult(Status.SUCCEEDED)
 
 
-def products_write(*, connection: Connection, read: ProductsRead, version: dt.datetime, tally: Tally) -> None:
-    """Writes the products that are new or differ (with `version`, the sync's start) and turns
-    inactive those the list no longer has. Unchanged ones are counted, not written."""
+def products_write(*, sync_run: SyncRun, read: ProductsRead, version: dt.datetime) -> Counter:
+    """Writes, through the ingest path, the products that are new or differ (with `version`,
+    the sync's start) and turns inactive those the list no longer has. Unchanged ones are
+    counted, not written. Returns the counts."""
+    connection = sync_run.connection
     fields = ("external_id", "name", "product_type", "price", "category", "active", "source_version")
     stored = {
         row["external_id"]: row
         for row in Product.objects.filter(connection=connection).values(*fields, "parent__external_id")
     }
     incoming = {product.external_id: product for product in read.products}
-    for failed in read.failed:
-        tally.add(failed.entity, failed.outcome, reason=failed.reason, source_id=failed.source_id, detail=failed.detail)
+    counts: Counter = Counter()
     changed = []
     for product in incoming.values():
         row = stored.get(product.external_id)
@@ -205,7 +196,7 @@ def products_write(*, connection: Connection, read: ProductsRead, version: dt.da
         if row is None or row["source_version"] is None or _differs(row, product):
             changed.append(product)
         else:
-            tally.add(Entity.PRODUCT, Outcome.UNCHANGED)
+            counts[f"{Entity.PRODUCT}.{Outcome.UNCHANGED}"] += 1
     unreadable = {failed.source_id for failed in read.failed}
     # A row that could not be read may be any product: none is taken for gone then. Nor when
     # the list came back empty: more likely a glitch than a venue that sells nothing.
@@ -219,13 +210,14 @@ def products_write(*, connection: Connection, read: ProductsRead, version: dt.da
     changed += [_inactive(row, version) for row in gone if row["active"]]
     gone_ids = {row["external_id"] for row in gone}
     changed.sort(key=lambda product: product.parent_external_id is not None)  # parents first
-    for start in range(0, len(changed), BATCH_SIZE):
-        batch = changed[start : start + BATCH_SIZE]
-        for product, result in zip(batch, products_upsert(connection=connection, products=batch), strict=True):
-            detail = GONE if product.external_id in gone_ids else ""
-            tally.add(Entity.PRODUCT, result.outcome, source_id=product.external_id, detail=detail)
-        tally.flush()
-    tally.flush()
+    for start in range(0, max(len(changed), 1), BATCH_SIZE):
+        batch = RecordBatch(
+            products=changed[start : start + BATCH_SIZE],
+            products_gone=gone_ids,
+            failed=read.failed if start == 0 else [],
+        )
+        counts += ingest(connection=connection, batch=batch, sync_run=sync_run, record_unchanged=False).counts
+    return counts
 
 
 def _differs(row: dict, product: ProductData) -> bool:

@@ -9,10 +9,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from integrations.models import SyncRun
-from integrations.records import ContactData, OrderData, ProductData
+from integrations.records import AgeEvidence, ContactData, OrderData, ProductData, ProductsRead, RecordBatch
 from integrations.registry import ConnectorSpec, connector_register
-from integrations.services.imports import WaiverData, WindowRecords
-from integrations.services.products_sync import ProductsRead
 
 TYPE = "fake_source"
 Stream = SyncRun.Stream
@@ -23,7 +21,7 @@ class FakeSource:
     products: list[ProductData] = field(default_factory=list)
     guests: list[ContactData] = field(default_factory=list)
     bookings: list[OrderData] = field(default_factory=list)
-    waivers: list[tuple[dt.datetime, WaiverData]] = field(default_factory=list)
+    waivers: list[tuple[dt.datetime, AgeEvidence]] = field(default_factory=list)
     # Reads as (stream, start, end); products as ("products", None, None).
     reads: list[tuple] = field(default_factory=list)
     # An exception to raise at the next read of a stream (and then not again).
@@ -55,16 +53,16 @@ class FakeSource:
         self._read(Stream.PRODUCTS, None, None)
         return ProductsRead(products=list(self.products))
 
-    def read_window(self, connection, stream: str, start: dt.datetime, end: dt.datetime) -> WindowRecords:
+    def read_window(self, connection, stream: str, start: dt.datetime, end: dt.datetime) -> RecordBatch:
         self._read(stream, start, end)
 
         def inside(version: dt.datetime | None) -> bool:
             return version is not None and start <= version < end
 
-        records = WindowRecords()
+        records = RecordBatch()
         if stream == Stream.WAIVERS:
-            records.waivers = [waiver for version, waiver in self.waivers if inside(version)]
-            records.records_seen = len(records.waivers)
+            records.ages = [waiver for version, waiver in self.waivers if inside(version)]
+            records.records_seen = len(records.ages)
         elif stream == Stream.CONTACTS:
             records.contacts = [guest for guest in self.guests if inside(guest.source_version)]
             records.records_seen = len(records.contacts)

@@ -19,12 +19,11 @@ from django.utils import timezone
 from integrations.errors import ConnectionBrokenError, TransientError
 from integrations.models import Connection, Contact, KnownMinor, Order, RecordOutcome, SyncRun
 from integrations.outcomes import Outcome, Reason
-from integrations.records import ContactData, OrderData, OrderLineData
+from integrations.records import AgeEvidence, ContactData, OrderData, OrderLineData
 from integrations.rules import contact_prepare
 from integrations.services import imports
 from integrations.services.connections import connection_activate, connection_pause
 from integrations.services.imports import (
-    WaiverData,
     first_import_estimate,
     first_import_start,
     import_progress,
@@ -135,7 +134,10 @@ def test_contacts_and_orders_go_through_the_webhooks_rules_and_say_why_they_were
 
 def test_minors_are_learnt_from_waivers_before_contacts_are_imported(connection, source, worker):
     # Nothing but the waiver says this guest is a minor: no date of birth, an email address.
-    source.waivers = [(ago(days=2), WaiverData("m1", for_minor=True)), (ago(days=2), WaiverData("a1", for_minor=False))]
+    source.waivers = [
+        (ago(days=2), AgeEvidence("m1", for_minor=True)),
+        (ago(days=2), AgeEvidence("a1", for_minor=False)),
+    ]
     source.guests = [guest("m1", ago(days=1)), guest("a1", ago(days=1))]
     source.bookings = [booking("b1", "m1", ago(hours=20))]
     worker.call(first_import_start, connection=connection)
