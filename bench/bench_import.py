@@ -3,7 +3,7 @@
 The ROLLER sandbox is started with the bench venue (`--size bench`: ~108,000 guests, 100,000
 bookings with ~200,000 booking items over 90 days) and its rate limit off. Then, into PostgreSQL:
 
-  ours      - the real first import (integrations.services.imports) of all of it: every window
+  ours      - the real first import (integrations.services.import_runs, import_windows) of all of it: every window
               task run one after another in a separate worker process, exactly as Celery would
               run them (read the window over HTTP, rules, batch upserts, outcomes, cursor).
   baseline  - the same fetched records written one by one with the ORM's update_or_create
@@ -105,7 +105,7 @@ def worker(url: str) -> None:
     django_setup()
     from integrations.models import SyncRun
     from integrations.registry import connector_get
-    from integrations.services import imports
+    from integrations.services import import_runs, import_windows
 
     connection = new_connection(url, "Ours", guest_days=GUEST_DAYS, booking_days=BOOKING_DAYS)
     spec = connector_get("roller")
@@ -124,13 +124,17 @@ def worker(url: str) -> None:
 
     spec.read_window, spec.read_people = timed(read_window), timed(read_people)
     queue: deque[int] = deque()
-    imports.window_publish = lambda *, sync_run_id: queue.append(sync_run_id)  # the broker, in-process
+
+    def publish(*, sync_run_id: int) -> None:  # the broker, in-process
+        queue.append(sync_run_id)
+
+    import_runs.window_publish = import_windows.window_publish = publish
 
     started = time.perf_counter()
-    imports.first_import_start(connection=connection)
+    import_runs.first_import_start(connection=connection)
     tasks = 0
     while queue:
-        result = imports.import_window_process(sync_run_id=queue.popleft())
+        result = import_windows.import_window_process(sync_run_id=queue.popleft())
         tasks += 1
         if result.retry_in is not None:
             raise SystemExit(f"unexpected retry: {result}")
@@ -164,7 +168,7 @@ def baseline(url: str, *, guest_days: int, booking_days: int) -> dict:
     from integrations.models import Contact, ContactSourceLink, Order, OrderLine, Product
     from integrations.roller import importer
     from integrations.rules import contact_prepare
-    from integrations.services.imports import local_midnight, window_end, zone_of
+    from integrations.windows import local_midnight, window_end, zone_of
 
     connection = new_connection(url, "Baseline", guest_days=guest_days, booking_days=booking_days)
     tz, now = zone_of(connection), timezone.now()

@@ -32,7 +32,7 @@ class ConnectorSpec:
 
     # What the connector reads for product syncs, imports and reconciliations (all optional;
     # without them a connection of this type has no such syncs). The core writes what they
-    # return through the same rules and upserts as webhooks (integrations.services.imports).
+    # return through the same rules and upserts as webhooks (integrations.services.import_windows).
     # - read_products(connection): the source's whole product list.
     # - read_window(connection, stream, start, end): one window (at most a day, venue-local)
     #   of a SyncRun.Stream: waivers, contacts or orders modified in [start, end).

@@ -7,7 +7,8 @@ into a retry. A rate-limited step is retried after ROLLER's own wait, never slep
 from celery import shared_task
 
 from integrations.models import Connection
-from integrations.services.imports import import_window_process, imports_sweep
+from integrations.services.import_runs import imports_sweep
+from integrations.services.import_windows import import_window_process
 from integrations.services.products_sync import products_sync_dispatch_due, products_sync_run
 from integrations.services.reconciliation import reconciliation_dispatch_due, webhook_check
 

@@ -3,7 +3,7 @@
 Reading only: the Reporting API's pages (`/data/products`, `/data/signedwaivers`,
 `/data/customers`, `/data/bookingitems`) parsed (integrations.roller.parsing) and mapped
 (integrations.roller.mapping) into the core's plain records, the same mapping webhooks use.
-The core decides and writes (integrations.services.imports). Registered in the ConnectorSpec
+The core decides and writes (integrations.services.import_windows). Registered in the ConnectorSpec
 by integrations.roller.apps.
 
 Pages are streamed and parsed as they come, so raw JSON is held a page at a time; a window's
@@ -33,7 +33,7 @@ from integrations.roller.parsing import (
 )
 from integrations.roller.services import roller_webhook_url
 from integrations.roller.webhooks import webhook_status
-from integrations.services.imports import zone_of
+from integrations.windows import zone_of
 
 Stream = SyncRun.Stream
 # The pace of the Reporting API calls (integrations.roller.pacing), for duration estimates.

@@ -29,7 +29,7 @@ def connection_activate(*, connection: Connection) -> None:
     commit; product syncs follow from the products schedule, which picks up every active
     connection with products on.
     """
-    from integrations.services.imports import first_import_start, import_resume
+    from integrations.services.import_runs import first_import_start, import_resume
 
     spec = connector_get(connection.connector_type)
     if spec is None:

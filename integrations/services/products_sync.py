@@ -1,7 +1,7 @@
 """Product syncs: on a schedule, on demand, and as a step of the first import.
 
 The source's product list is read whole (it has no "changed since"), compared with the store,
-and what differs goes through products_upsert, the one upsert webhooks use too. A product
+and what differs goes through the one ingest path webhooks use too (integrations.services.ingest). A product
 gone from the list turns inactive, never deleted (order lines point at it); a product made
 from an order (created_from_order) gets its real details and keeps its origin.
 
@@ -29,8 +29,8 @@ from integrations.outcomes import Entity, Outcome, Reason
 from integrations.records import ProductData, ProductsRead, RecordBatch
 from integrations.registry import connector_get
 from integrations.services.events import DISPATCHABLE_STATUSES
-from integrations.services.imports import StepResult, retry_or_fail, run_fail
 from integrations.services.ingest import BATCH_SIZE, ingest
+from integrations.services.runs import StepResult, retry_or_fail, run_fail
 
 logger = logging.getLogger(__name__)
 Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status

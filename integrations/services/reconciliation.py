@@ -23,7 +23,8 @@ from integrations.models import Connection, SyncRun
 from integrations.registry import connector_get
 from integrations.services.connections import connection_mark_needs_attention
 from integrations.services.events import DISPATCHABLE_STATUSES
-from integrations.services.imports import WINDOWED, chain_runs, imports_continue, local_midnight, runs_queue, zone_of
+from integrations.services.import_runs import WINDOWED, chain_runs, imports_continue, runs_queue
+from integrations.windows import local_midnight, zone_of
 
 logger = logging.getLogger(__name__)
 Kind, Status = SyncRun.Kind, SyncRun.Status

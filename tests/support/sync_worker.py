@@ -8,7 +8,7 @@ executed (they publish the next window), a retry put back with its attempt count
 import time
 from dataclasses import dataclass, field
 
-from integrations.services.imports import import_window_process
+from integrations.services.import_windows import import_window_process
 from integrations.services.products_sync import products_sync_run
 from integrations.services.reconciliation import webhook_check
 from integrations.tasks_sync import check_webhook, import_window, sync_products

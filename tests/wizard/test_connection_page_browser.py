@@ -17,7 +17,7 @@ from integrations.outcomes import Entity, Outcome, Reason
 from integrations.roller.models import RollerSettings
 from integrations.roller.services import roller_connection_create, roller_venue_refresh
 from integrations.selectors_monitoring import venue_today
-from integrations.services import imports
+from integrations.services import import_runs, import_windows, imports
 from integrations.services.accounts import account_user_ensure
 from integrations.services.connections import connection_activate
 from integrations.services.dispatch import webhook_events_dispatch
@@ -61,7 +61,8 @@ def venue(settings, live_server, roller_sandbox, monkeypatch):
     settings.PUBLIC_BASE_URL = live_server.url
     settings.ROLLER_SANDBOX_URL = roller_sandbox.url
     settings.ROLLER_PACING_ENABLED = False
-    monkeypatch.setattr(imports, "window_publish", lambda *, sync_run_id: None)
+    for module in (import_runs, import_windows):
+        monkeypatch.setattr(module, "window_publish", lambda *, sync_run_id: None)
     account = Account.objects.create(name="Demo Venues")
     connection = roller_connection_create(
         account=account,
@@ -82,10 +83,10 @@ def venue(settings, live_server, roller_sandbox, monkeypatch):
 def first_import_steps(connection, windows: int) -> None:
     """What the import workers do, one window at a time: here, only the first few."""
     for _ in range(windows):
-        run = imports.chain_runs(connection).filter(status=SyncRun.Status.RUNNING).first()
+        run = import_runs.chain_runs(connection).filter(status=SyncRun.Status.RUNNING).first()
         if run is None:
             return
-        imports.import_window_process(sync_run_id=run.pk)
+        import_windows.import_window_process(sync_run_id=run.pk)
 
 
 def process_events() -> None:

@@ -21,19 +21,18 @@ from integrations.models import Connection, Contact, KnownMinor, Order, RecordOu
 from integrations.outcomes import Outcome, Reason
 from integrations.records import AgeEvidence, ContactData, OrderData, OrderLineData
 from integrations.rules import contact_prepare
-from integrations.services import imports
+from integrations.services import import_windows, imports
 from integrations.services.connections import connection_activate, connection_pause
-from integrations.services.imports import (
-    first_import_estimate,
+from integrations.services.import_runs import (
     first_import_start,
-    import_progress,
     import_resume,
-    import_window_process,
     imports_continue,
     imports_sweep,
     reimport_range,
     runs_queue,
 )
+from integrations.services.import_windows import import_window_process
+from integrations.services.imports import first_import_estimate, import_progress
 from integrations.services.upserts import contacts_upsert
 from tests.factories import ConnectionFactory, ContactFactory
 from tests.support.fake_source import TYPE, FakeSource
@@ -158,7 +157,7 @@ def test_a_crash_mid_window_goes_on_from_the_last_finished_window_without_gap_or
     connection, source, worker, monkeypatch
 ):
     source.guests = [guest(f"g{day}{n}", ago(days=day, minutes=n)) for day in range(3) for n in range(3)]
-    advance, calls = imports._advance, []
+    advance, calls = import_windows._advance, []
 
     def crash_in_the_second_contacts_window(run, **kwargs):
         finished = advance(run, **kwargs)  # the writes and the cursor are in: then the process dies
@@ -168,7 +167,7 @@ def test_a_crash_mid_window_goes_on_from_the_last_finished_window_without_gap_or
                 raise Crash
         return finished
 
-    monkeypatch.setattr(imports, "_advance", crash_in_the_second_contacts_window)
+    monkeypatch.setattr(import_windows, "_advance", crash_in_the_second_contacts_window)
     worker.call(first_import_start, connection=connection)
     with pytest.raises(Crash):
         worker.drain()

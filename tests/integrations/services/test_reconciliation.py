@@ -11,7 +11,7 @@ from django.utils import timezone
 from integrations.models import Connection, Contact, Order, RecordOutcome, SyncRun
 from integrations.outcomes import Entity, Outcome
 from integrations.records import ContactData, OrderData, OrderLineData
-from integrations.services.imports import first_import_start
+from integrations.services.import_runs import first_import_start
 from integrations.services.reconciliation import (
     reconciliation_dispatch_due,
     reconciliation_slot,

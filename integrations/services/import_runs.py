@@ -1,0 +1,182 @@
+"""The runs of first imports, re-imports and reconciliations, one chain per connection.
+
+A run (SyncRun) covers a range of one stream (ages, contacts or orders) and is worked through
+window by window (integrations.services.import_windows). A connection works through its runs
+one at a time, oldest first (the chain): the first import is age evidence (so minors are
+known before anyone is stored), products, contacts, then orders; a re-import or a
+reconciliation queued meanwhile waits its turn.
+"""
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from integrations.models import Connection, SyncRun
+from integrations.registry import connector_get
+from integrations.services.events import DISPATCHABLE_STATUSES
+from integrations.services.products_sync import products_sync_busy
+from integrations.windows import local_midnight, windows_count, zone_of
+
+logger = logging.getLogger(__name__)
+Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status
+
+WINDOWED = (Stream.WAIVERS, Stream.CONTACTS, Stream.ORDERS)
+
+
+def first_import_plan(*, connection: Connection, now: dt.datetime | None = None) -> list[tuple]:
+    """[(stream, start, end)] of the first import, in the order it runs (products: no range)."""
+    spec = connector_get(connection.connector_type)
+    now, tz = now or timezone.now(), zone_of(connection)
+    today = now.astimezone(tz).date()
+
+    def back(days: int) -> dt.datetime:
+        return local_midnight(today - dt.timedelta(days=days), tz)
+
+    # Up to the next whole minute: the source's window parameters have whole seconds, and what
+    # changed in the moments before the webhook was registered must not fall in between.
+    end = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    plan: list[tuple] = []
+    windowed = spec is not None and spec.read_window is not None and connection.contacts_enabled
+    if windowed:
+        waivers_days = max(connection.contacts_lookback_days, connection.orders_lookback_days)
+        plan.append((Stream.WAIVERS, back(waivers_days), end))
+    if spec is not None and spec.read_products is not None and connection.products_enabled:
+        plan.append((Stream.PRODUCTS, None, None))
+    if windowed:
+        plan.append((Stream.CONTACTS, back(connection.contacts_lookback_days), end))
+        plan.append((Stream.ORDERS, back(connection.orders_lookback_days), end))
+    return plan
+
+
+# --- starting ---------------------------------------------------------------------------------
+
+
+def first_import_start(*, connection: Connection, now: dt.datetime | None = None) -> list[SyncRun]:
+    """Queues the first import (once per connection) and starts it. Activating again (to
+    register the webhook again, say) does not import again."""
+    if SyncRun.objects.filter(connection=connection, kind=Kind.FIRST_IMPORT).exists():
+        return []
+    runs = runs_queue(
+        connection=connection, kind=Kind.FIRST_IMPORT, plan=first_import_plan(connection=connection, now=now)
+    )
+    imports_continue(connection=connection)
+    return runs
+
+
+def reimport_range(
+    *, connection: Connection, start: dt.date | dt.datetime, end: dt.date | dt.datetime
+) -> list[SyncRun]:
+    """Reads [start, end) again (dates are venue-local days), waivers, contacts then orders,
+    after whatever import the connection is busy with."""
+    tz, now = zone_of(connection), timezone.now()
+    start_at = local_midnight(start, tz) if not isinstance(start, dt.datetime) else start
+    end_at = local_midnight(end, tz) if not isinstance(end, dt.datetime) else end
+    end_at = min(end_at, now)
+    if timezone.is_naive(start_at) or timezone.is_naive(end_at):
+        raise ValueError("Give dates, or aware datetimes.")
+    if end_at <= start_at:
+        raise ValueError("The range must end after it starts, and not in the future.")
+    if not connection.contacts_enabled:
+        return []
+    plan = [(stream, start_at, end_at) for stream in WINDOWED]
+    runs = runs_queue(connection=connection, kind=Kind.MANUAL, plan=plan)
+    imports_continue(connection=connection)
+    return runs
+
+
+def runs_queue(*, connection: Connection, kind: str, plan: list[tuple]) -> list[SyncRun]:
+    tz = zone_of(connection)
+    runs = []
+    for stream, start, end in plan:
+        total = 1 if start is None else windows_count(start, end, tz)
+        runs.append(
+            SyncRun.objects.create(
+                connection=connection,
+                stream=stream,
+                kind=kind,
+                status=Status.QUEUED,
+                window_start=start,
+                window_end=end,
+                cursor=start,
+                windows_total=total,
+            )
+        )
+    return runs
+
+
+def chain_runs(connection: Connection) -> QuerySet[SyncRun]:
+    """The runs a connection works through one at a time (scheduled and manual product syncs
+    are not among them: they have a lock of their own, integrations.services.products_sync)."""
+    return SyncRun.objects.filter(connection=connection).filter(
+        Q(stream__in=WINDOWED, kind__in=[Kind.FIRST_IMPORT, Kind.MANUAL, Kind.RECONCILIATION])
+        | Q(stream=Stream.PRODUCTS, kind=Kind.FIRST_IMPORT)
+    )
+
+
+def imports_continue(*, connection: Connection) -> SyncRun | None:
+    """Starts the connection's next queued run unless one is running; returns it."""
+
+    with transaction.atomic():
+        # Serialises the claims of one connection (PostgreSQL: row lock; SQLite: every write
+        # transaction is exclusive).
+        list(Connection.objects.select_for_update().filter(pk=connection.pk).values_list("pk"))
+        chain = chain_runs(connection)
+        if chain.filter(status=Status.RUNNING).exists():
+            return None
+        # A run whose batch (the runs queued together: same kind, same end) has a failed run
+        # waits for import_resume: contacts are never imported when the waivers failed.
+        failed = set(chain.filter(status=Status.FAILED).values_list("kind", "window_end"))
+        for run in chain.filter(status=Status.QUEUED).order_by("pk"):
+            if run.window_end is not None and (run.kind, run.window_end) in failed:
+                continue
+            now = timezone.now()
+            if run.stream == Stream.PRODUCTS and products_sync_busy(connection=connection, exclude_pk=run.pk):
+                SyncRun.objects.filter(pk=run.pk).update(
+                    status=Status.SKIPPED,
+                    finished_at=now,
+                    windows_done=1,
+                    error="Another product sync of this connection was running; it did this one's work.",
+                )
+                continue
+            SyncRun.objects.filter(pk=run.pk).update(status=Status.RUNNING, started_at=now)
+            transaction.on_commit(lambda pk=run.pk: window_publish(sync_run_id=pk))
+            return run
+    return None
+
+
+def import_resume(*, connection: Connection) -> int:
+    """Failed runs go on from their cursor (after the cause was fixed); returns how many."""
+    with transaction.atomic():
+        resumed = (
+            chain_runs(connection).filter(status=Status.FAILED).update(status=Status.QUEUED, error="", finished_at=None)
+        )
+        imports_continue(connection=connection)
+    return resumed
+
+
+def window_publish(*, sync_run_id: int) -> None:
+    from integrations.tasks_sync import import_window
+
+    try:
+        import_window.apply_async(args=[sync_run_id], retry=False)
+    except Exception as exc:  # noqa: BLE001 - the broker may be down; imports_sweep publishes again
+        logger.warning("could not publish import window of run %s (%s); the sweeper will", sync_run_id, exc)
+
+
+def imports_sweep() -> int:
+    """Publishes again the runs whose next window task was lost (broker down at the time) and
+    starts queued ones nobody started. A healthy chain gets a duplicate task at worst, which
+    loses to the real one at its commit. Returns how many runs it handled."""
+    handled = 0
+    connections = Connection.objects.filter(
+        status__in=DISPATCHABLE_STATUSES, sync_runs__status__in=[Status.QUEUED, Status.RUNNING]
+    )
+    for connection in connections.distinct():
+        running = list(chain_runs(connection).filter(status=Status.RUNNING).values_list("pk", flat=True))
+        for pk in running:
+            window_publish(sync_run_id=pk)
+        handled += len(running) or bool(imports_continue(connection=connection))
+    return handled

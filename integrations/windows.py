@@ -1,0 +1,30 @@
+"""Import windows: at most one venue-local day each, so a window is one task and one
+transaction, and a crash loses at most one day's work."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from integrations.models import Connection
+
+
+def zone_of(connection: Connection) -> ZoneInfo:
+    try:
+        return ZoneInfo(connection.time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=tz)
+
+
+def window_end(start: dt.datetime, limit: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """The end of the window starting at `start`: the next venue-local midnight, or `limit`."""
+    return min(local_midnight(start.astimezone(tz).date() + dt.timedelta(days=1), tz), limit)
+
+
+def windows_count(start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -> int:
+    count, cursor = 0, start
+    while cursor < end:
+        cursor, count = window_end(cursor, end, tz), count + 1
+    return count
