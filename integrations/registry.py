@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from integrations.records import ContactData
     from integrations.services.imports import WindowRecords
     from integrations.services.products_sync import ProductsRead
+    from integrations.setup import SetupSpec
 
 # A handler processes one stored webhook event. It runs inside the transaction that marks
 # the event processed, records its RecordOutcomes, and raises an integrations.errors type
@@ -47,6 +48,9 @@ class ConnectorSpec:
     read_people: Callable[["Connection", list[str]], "dict[str, ContactData | None]"] | None = None
     check_webhook: Callable[["Connection"], str | None] | None = None
     import_calls_per_second: float | None = None
+    # What the setup wizard asks the connector for (credentials, account facts, webhook);
+    # without it the connector is listed but cannot be set up in the wizard.
+    setup: "SetupSpec | None" = None
 
 
 _connectors: dict[str, ConnectorSpec] = {}

@@ -11,6 +11,7 @@ class RollerConfig(AppConfig):
         from integrations.roller import importer
         from integrations.roller.handlers import HANDLERS
         from integrations.roller.services import roller_activate, roller_delete
+        from integrations.roller.setup import SETUP
 
         connector_register(
             ConnectorSpec(
@@ -25,5 +26,6 @@ class RollerConfig(AppConfig):
                 read_people=importer.read_people,
                 check_webhook=importer.check_webhook,
                 import_calls_per_second=importer.IMPORT_CALLS_PER_SECOND,
+                setup=SETUP,
             )
         )
