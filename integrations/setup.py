@@ -29,7 +29,7 @@ class ExplainedChoiceField(forms.ChoiceField):
 
 @dataclass(frozen=True)
 class SourceAccount:
-    """What the source says about the account behind the credentials (for ROLLER: the venue)."""
+    """What the source says about the account behind the credentials (a venue, a shop)."""
 
     id: str
     name: str
