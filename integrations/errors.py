@@ -37,3 +37,18 @@ class RecordError(SyncError):
     def __init__(self, message: str, *, reason: str):
         super().__init__(message)
         self.reason = reason
+
+
+class CredentialsProblem(SyncError):
+    """The source did not confirm the credentials entered in the wizard.
+
+    `title` heads the message on the credentials step. `kind` tells the cases apart:
+    "rejected" (wrong key), "no_access" (a key without API access), "unreachable" (the
+    source did not answer: says nothing about the key, so the step offers "Try again") or
+    "other".
+    """
+
+    def __init__(self, message: str, *, title: str, kind: str = "other"):
+        super().__init__(message)
+        self.title = title
+        self.kind = kind

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from integrations.models import Connection, WebhookEvent
-    from integrations.records import ContactData, PreviewRead, ProductsRead, RecordBatch
+    from integrations.records import ContactData, ProductsRead, RecordBatch
+    from integrations.setup import SetupSpec
 
 # A handler processes one stored webhook event. It runs inside the transaction that marks
 # the event processed, records its RecordOutcomes, and raises an integrations.errors type
@@ -44,10 +45,10 @@ class ConnectorSpec:
     read_window: Callable[["Connection", str, dt.datetime, dt.datetime], "RecordBatch"] | None = None
     read_people: Callable[["Connection", list[str]], "dict[str, ContactData | None]"] | None = None
     check_webhook: Callable[["Connection"], str | None] | None = None
-    # - read_preview(connection, progress): the last days' records for the wizard's preview,
-    #   which the core runs through the ingest path in a dry run (wizard.preview).
-    read_preview: Callable[["Connection", Callable[[int, str], None]], "PreviewRead"] | None = None
     import_calls_per_second: float | None = None
+    # What the setup wizard asks the connector for (credentials, account facts, webhook);
+    # without it the connector is listed but cannot be set up in the wizard.
+    setup: "SetupSpec | None" = None
 
 
 _connectors: dict[str, ConnectorSpec] = {}

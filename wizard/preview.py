@@ -1,7 +1,7 @@
 """The summary's preview: the last days' records of the source through the ingest path in a
 dry run, which decides exactly as a real run would and writes nothing.
 
-The connector reads (ConnectorSpec.read_preview); the core decides (integrations.services.
+The connector reads (SetupSpec.preview); the core decides (integrations.services.
 ingest); this module counts what the rules decided and keeps a few masked examples.
 
 Nothing about a minor enters the result: they are counted, never described.
@@ -61,9 +61,9 @@ def preview_collect(*, connection: Connection, progress: Progress) -> dict:
     """The preview's result as plain JSON-able data. Raises the connector's SyncError (no
     credentials yet, say) or TransientError (rate limited: try again later)."""
     spec = connector_get(connection.connector_type)
-    if spec is None or spec.read_preview is None:
+    if spec is None or spec.setup is None or spec.setup.preview is None:
         raise SyncError("This connector has no preview.")
-    read = spec.read_preview(connection, progress)
+    read = spec.setup.preview(connection=connection, progress=progress)
     result = ingest(connection=connection, batch=read.batch, dry_run=True)
     contacts, orders = Tally(), Tally()
     for item in result.items:

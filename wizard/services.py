@@ -1,8 +1,9 @@
 """What the wizard writes: drafts, their progress, verified credentials, and deletion.
 
-Views call these; they hold no HTTP or form handling. Anything that talks to ROLLER is called
-outside a database transaction (the views are non-atomic), so a slow ROLLER never holds a
-lock on the database.
+Views call these; they hold no HTTP or form handling. What only the connector knows comes
+from its SetupSpec (`connector_setup`). Anything that talks to the source is called outside a
+database transaction (the views are non-atomic), so a slow source never holds a lock on the
+database.
 """
 
 import hashlib
@@ -11,19 +12,16 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django import forms
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.errors import SyncError
+from integrations.errors import SyncError, TransientError
 from integrations.models import Account, Connection, Contact, Order, Product
 from integrations.presets import preset_apply
 from integrations.registry import connector_get
-from integrations.roller.client import RollerClient
-from integrations.roller.errors import RateLimited, UnexpectedResponse
-from integrations.roller.models import RollerSettings
-from integrations.roller.parsing import PayloadError, VenueRecord, parse_venue
-from integrations.roller.tokens import InMemoryTokenStore
+from integrations.setup import SetupSpec, SourceAccount
 from wizard.models import Preview
 from wizard.preview import preview_collect
 from wizard.steps import KEYS
@@ -35,6 +33,17 @@ DRAFT_NAME = "New {label} connector"
 
 class WizardError(Exception):
     """A step cannot be completed as asked; the message says why and what to do."""
+
+
+def _source_label(connection: Connection) -> str:
+    spec = connector_get(connection.connector_type)
+    return spec.label if spec else connection.connector_type
+
+
+def connector_setup(connection: Connection) -> SetupSpec | None:
+    """The connector's part of the wizard; None for a connector that cannot be set up here."""
+    spec = connector_get(connection.connector_type)
+    return spec.setup if spec else None
 
 
 # --- drafts and progress ------------------------------------------------------------------
@@ -81,11 +90,9 @@ def wizard_step_complete(*, connection: Connection, key: str) -> None:
 
 def settings_fingerprint(*, connection: Connection) -> str:
     """What the preview depends on: when this changes, an earlier preview is out of date."""
-    roller = RollerSettings.objects.filter(connection=connection).first()
+    setup = connector_setup(connection)
     values = {
-        "venue": roller.venue_id if roller else "",
-        "base_url": roller.base_url if roller else "",
-        "client_id": roller.client_id if roller else "",
+        **(setup.fingerprint(connection=connection) if setup else {}),
         "time_zone": connection.time_zone,
         "contacts_enabled": connection.contacts_enabled,
         "contacts_mode": connection.contacts_mode,
@@ -98,61 +105,19 @@ def settings_fingerprint(*, connection: Connection) -> str:
 # --- credentials --------------------------------------------------------------------------
 
 
-def credentials_verify(*, base_url: str, client_id: str, client_secret: str) -> VenueRecord:
-    """Asks ROLLER for a token, then for the venue behind it. Raises the client's errors:
-    CredentialsRejected, NoApiAccess, RollerUnavailable, RateLimited, UnexpectedResponse."""
-    client = RollerClient(
-        base_url=base_url, client_id=client_id, client_secret=client_secret, token_store=InMemoryTokenStore()
-    )
-    client.check_credentials()
-    try:
-        return parse_venue(client.get_venue())
-    except PayloadError as exc:
-        raise UnexpectedResponse(f"ROLLER's description of the venue could not be read ({exc}).") from exc
-
-
 @transaction.atomic
-def credentials_store(
-    *,
-    connection: Connection,
-    environment: str,
-    custom_base_url: str,
-    client_id: str,
-    client_secret: str | None,
-    venue: VenueRecord | None,
-) -> RollerSettings:
-    """Stores the credentials (a blank secret keeps the stored one) and, once ROLLER confirmed
-    them, the venue's facts; only verified credentials complete the step."""
-    roller = RollerSettings.objects.filter(connection=connection).first() or RollerSettings(connection=connection)
-    changed = (
-        roller.environment != environment
-        or roller.custom_base_url != custom_base_url
-        or roller.client_id != client_id
-        or bool(client_secret)
-    )
-    roller.environment = environment
-    roller.custom_base_url = custom_base_url
-    roller.client_id = client_id
-    if client_secret:
-        roller.client_secret = client_secret
-    if changed:
-        # A token belongs to the credentials that got it.
-        roller.access_token = ""
-        roller.access_token_expires_at = None
-    if venue is not None:
-        roller.venue_id = venue.venue_id
-        roller.venue_name = venue.name
-        roller.venue_time_zone = venue.time_zone
-        roller.venue_currency = venue.currency
-        roller.venue_country = venue.country_code[:2]
-        connection.time_zone = venue.time_zone or "UTC"
-        connection.currency = venue.currency
-        connection.country = venue.country_code[:2]
+def credentials_save(*, connection: Connection, form: forms.Form, account: SourceAccount | None) -> None:
+    """Stores the credentials through the connector (a blank secret keeps the stored one) and,
+    once the source confirmed them, the account's zone, currency and country on the
+    connection; only confirmed credentials complete the step."""
+    if account is not None:
+        connection.time_zone = account.time_zone or "UTC"
+        connection.currency = account.currency
+        connection.country = account.country[:2]
         connection.save(update_fields=["time_zone", "currency", "country", "updated_at"])
-    roller.save()
-    if venue is not None:
+    connector_setup(connection).credentials_save(connection=connection, form=form, account=account)
+    if account is not None:
         wizard_step_complete(connection=connection, key="credentials")
-    return roller
 
 
 # --- the preview --------------------------------------------------------------------------
@@ -215,10 +180,14 @@ def preview_execute(*, preview_id: int) -> PreviewRun:
 
     try:
         result = preview_collect(connection=preview.connection, progress=progress)
-    except RateLimited as exc:
+    except TransientError as exc:
+        if exc.retry_after is None:  # down, not rate limiting: the message says to try later
+            preview_fail(preview_id=preview_id, message=str(exc))
+            return PreviewRun(status=Preview.Status.FAILED)
+        label = _source_label(preview.connection)
         Preview.objects.filter(pk=preview_id).update(
             status=Preview.Status.QUEUED,
-            progress_text=f"ROLLER's rate limit was reached; the preview goes on in {exc.retry_after:.0f} seconds.",
+            progress_text=f"{label}'s rate limit was reached; the preview goes on in {exc.retry_after:.0f} seconds.",
         )
         return PreviewRun(status=Preview.Status.QUEUED, retry_in=exc.retry_after)
     except SyncError as exc:
@@ -234,6 +203,13 @@ def preview_execute(*, preview_id: int) -> PreviewRun:
         status=Preview.Status.DONE, progress=100, progress_text="", result=result, finished_at=timezone.now()
     )
     return PreviewRun(status=Preview.Status.DONE)
+
+
+def preview_give_up(*, preview_id: int) -> None:
+    """The source kept rate limiting the preview's retries."""
+    preview = Preview.objects.select_related("connection").filter(pk=preview_id).first()
+    label = _source_label(preview.connection) if preview else "The source"
+    preview_fail(preview_id=preview_id, message=f"{label}'s rate limit kept being reached; try again later.")
 
 
 def preview_fail(*, preview_id: int, message: str) -> None:

@@ -11,7 +11,7 @@ class RollerConfig(AppConfig):
         from integrations.roller import importer
         from integrations.roller.handlers import HANDLERS
         from integrations.roller.services import roller_activate, roller_delete
-        from integrations.roller.setup.preview import read_preview
+        from integrations.roller.setup import SETUP
 
         connector_register(
             ConnectorSpec(
@@ -25,7 +25,7 @@ class RollerConfig(AppConfig):
                 read_window=importer.read_window,
                 read_people=importer.read_people,
                 check_webhook=importer.check_webhook,
-                read_preview=read_preview,
                 import_calls_per_second=importer.IMPORT_CALLS_PER_SECOND,
+                setup=SETUP,
             )
         )

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.models import AlertState, Connection, WebhookEvent
+from integrations.registry import connector_get
 from integrations.selectors_monitoring import Problem, connection_health
 
 logger = logging.getLogger(__name__)
@@ -95,8 +96,10 @@ def _send(connection: Connection, *, problems: list[Problem], new: list[Problem]
     page_url = settings.PUBLIC_BASE_URL.rstrip("/") + reverse(
         "wizard:connection_detail", kwargs={"public_id": connection.public_id}
     )
+    spec = connector_get(connection.connector_type)
     context = {
         "connection": connection,
+        "connector_label": spec.label if spec else connection.connector_type,
         "problems": [(problem, problem.key in new_keys) for problem in problems],
         "page_url": page_url,
     }

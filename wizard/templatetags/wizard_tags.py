@@ -9,3 +9,9 @@ def get_item(mapping, key):
     if not mapping:
         return ""
     return mapping.get(key, mapping.get(str(key), ""))
+
+
+@register.filter
+def explained(bound_field) -> bool:
+    """`{% if field|explained %}`: a field of explained choices (radio buttons with a sentence each)."""
+    return hasattr(bound_field.field, "explanations")

@@ -1,9 +1,9 @@
 """Step 8: activation through `connection_activate`, and the result page after it.
 
-Activation is all or nothing: when ROLLER refuses the webhook, the connection stays a draft,
-the error is shown on this step, and the button can be pressed again. A webhook address
-ROLLER would refuse is named before anyone presses it. Non-atomic: activation calls ROLLER
-and commits in its own steps.
+Activation is all or nothing: when the source refuses the webhook, the connection stays a
+draft, the error is shown on this step, and the button can be pressed again. A webhook
+address the source would refuse (the connector's WebhookPlan.problem) is named before anyone
+presses it. Non-atomic: activation calls the source and commits in its own steps.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -13,20 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.errors import SyncError
 from integrations.models import Connection, SyncRun
-from integrations.roller.models import RollerSettings
-from integrations.roller.services import roller_webhook_url, roller_webhook_url_problem
 from integrations.selectors import connection_for_user
 from integrations.services.connections import connection_activate
 from wizard import steps
-from wizard.services import wizard_step_complete
+from wizard.services import connector_setup, wizard_step_complete
 from wizard.views.common import load_step, redirect_to, render_page, step_context
 from wizard.views.summary import import_estimate
-
-SUBSCRIBED = (
-    "Bookings: created, updated and cancelled",
-    "Guests: created and updated",
-    "Signed waivers: created (to recognise minors)",
-)
 
 
 @transaction.non_atomic_requests
@@ -38,7 +30,6 @@ def activate(request, public_id):
         return stop
     if not steps.is_draft(connection):
         return _status_page(request, connection)
-    roller = RollerSettings.objects.filter(connection=connection).first()
     error = None
     if request.method == "POST":
         try:
@@ -52,11 +43,8 @@ def activate(request, public_id):
     context = step_context(
         connection,
         "activate",
-        roller=roller,
-        webhook_url=roller_webhook_url(connection=connection),
-        address_problem=roller_webhook_url_problem(roller_settings=roller) if roller else None,
+        **_connector_context(connection),
         error=error,
-        subscribed=SUBSCRIBED,
         estimate=import_estimate(connection),
     )
     return render_page(request, "wizard/activate.html", context)
@@ -75,17 +63,25 @@ def done(request, public_id):
     context = step_context(
         connection,
         "activate",
-        roller=RollerSettings.objects.filter(connection=connection).first(),
+        **_connector_context(connection),
         first_import_runs=runs,
-        subscribed=SUBSCRIBED,
     )
     return render_page(request, "wizard/done.html", context)
 
 
 def _status_page(request, connection: Connection):
     """Step 8 of a connection past its draft: its state and what can be done with it."""
-    context = step_context(connection, "activate", roller=RollerSettings.objects.filter(connection=connection).first())
-    return render_page(request, "wizard/activate.html", context)
+    return render_page(request, "wizard/activate.html", step_context(connection, "activate"))
+
+
+def _connector_context(connection: Connection) -> dict:
+    """The account behind the credentials and the webhook activation registers (or did)."""
+    setup = connector_setup(connection)
+    return {
+        "setup": setup,
+        "account": setup.account(connection=connection) if setup else None,
+        "webhook": setup.webhook(connection=connection) if setup and setup.webhook else None,
+    }
 
 
 def _done_url(connection: Connection) -> str:

@@ -20,7 +20,6 @@ from django.views.decorators.vary import vary_on_headers
 from integrations.errors import SyncError
 from integrations.models import Connection, RecordOutcome, SyncRun
 from integrations.outcomes import Entity, Outcome
-from integrations.registry import connector_get
 from integrations.selectors import connection_for_user
 from integrations.selectors_monitoring import (
     CHART_OUTCOMES,
@@ -35,6 +34,7 @@ from integrations.selectors_monitoring import (
 )
 from integrations.services.connections import connection_webhook_register_again
 from integrations.services.events import webhook_events_replay
+from wizard.views.common import connector_label
 
 TEMPLATE = "wizard/connection/detail.html"
 
@@ -102,14 +102,15 @@ def connection_replay(request, public_id):
 @login_required
 @require_POST
 def connection_register_webhook(request, public_id):
-    """The fix for a webhook ROLLER disabled or lost: register it again, under a new key."""
+    """The fix for a webhook the source disabled or lost: register it again, under a new key."""
     connection = connection_for_user(request.user, public_id)
     try:
         connection_webhook_register_again(connection=connection)
     except SyncError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "The webhook is registered again: updates from ROLLER arrive again.")
+        label = connector_label(connection.connector_type)
+        messages.success(request, f"The webhook is registered again: updates from {label} arrive again.")
     return _back(connection)
 
 
@@ -127,6 +128,7 @@ def _live_context(connection: Connection) -> dict:
     counts = connection_counts(connection=connection)
     return {
         "connection": connection,
+        "connector_label": connector_label(connection.connector_type),
         "counts": counts,
         "last_update_ago": _ago(counts.last_webhook_at),
         "health": connection_health(connection=connection, events_dead=counts.events_dead),
@@ -136,9 +138,7 @@ def _live_context(connection: Connection) -> dict:
 
 
 def _page_context(connection: Connection) -> dict:
-    spec = connector_get(connection.connector_type)
     return {
-        "connector_label": spec.label if spec else connection.connector_type,
         "chart": chart_layout(outcomes_by_day(connection=connection)),
         "reasons": [
             {"summary": summary, "examples": [(o.created_at, subject(o)) for o in summary.examples]}

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.views.decorators.http import require_GET
 
+from integrations.registry import connectors_all
 from integrations.selectors import connections_for_user
 from wizard import steps
 from wizard.views.common import connection_page_url, connector_label, render_page
@@ -24,4 +25,4 @@ def connection_list(request):
                 "resume_title": resume.title,
             }
         )
-    return render_page(request, "wizard/connection_list.html", {"connections": rows})
+    return render_page(request, "wizard/connection_list.html", {"connections": rows, "connectors": connectors_all()})

@@ -1,8 +1,9 @@
-"""Step 3: the environment and API key, checked against ROLLER before they count.
+"""Step 3: the connector's credentials, checked with the source before they count.
 
-Continue asks ROLLER for a token, then for the venue behind it, and says which of three
-things went wrong when it did: the key was refused, the venue has no API access, or ROLLER
-could not be reached. Non-atomic: the check is an HTTP call and must not hold the database.
+The form, the check and what is stored are the connector's (its SetupSpec); this view says
+what went wrong when the source did not confirm them, keeps credentials it could not check
+so "Try again" needs no retyping, and keeps a live connection with the account it has.
+Non-atomic: the check is an HTTP call and must not hold the database.
 """
 
 from dataclasses import dataclass
@@ -10,16 +11,13 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.http import Http404
 from django.views.decorators.http import require_http_methods
 
-from integrations.roller.errors import CredentialsRejected, NoApiAccess, RateLimited, RollerError, RollerUnavailable
-from integrations.roller.models import RollerSettings
+from integrations.errors import CredentialsProblem
 from wizard import steps
-from wizard.forms import CredentialsForm
-from wizard.services import credentials_store, credentials_verify
-from wizard.views.common import load_step, posted, render_page, step_context, step_done
-
-WHERE_TO_FIND = "Venue Manager → Settings → Integrations → API keys"
+from wizard.services import connector_setup, credentials_save
+from wizard.views.common import connector_label, load_step, posted, render_page, step_context, step_done
 
 
 @dataclass(frozen=True)
@@ -36,82 +34,47 @@ def credentials(request, public_id):
     connection, stop = load_step(request, public_id, "credentials")
     if stop:
         return stop
-    roller = RollerSettings.objects.filter(connection=connection).first()
-    form = CredentialsForm(posted(request), roller=roller)
+    setup = connector_setup(connection)
+    if setup is None:
+        raise Http404("This connector cannot be set up here.")
+    label = connector_label(connection.connector_type)
+    stored = setup.account(connection=connection)
+    form = setup.credentials_form(posted(request), connection=connection)
     problem = None
     if request.method == "POST" and form.is_valid():
-        environment = form.cleaned_data["environment"]
         try:
-            venue = credentials_verify(
-                base_url=form.base_url(), client_id=form.cleaned_data["client_id"], client_secret=form.secret()
-            )
-        except RollerError as exc:
-            problem = _problem(exc, form)
-            if problem.kind == "unreachable" and steps.is_draft(connection) and not (roller and roller.venue_id):
+            account = setup.credentials_check(form=form)
+        except CredentialsProblem as exc:
+            problem = Problem(exc.kind, exc.title, str(exc))
+            if problem.kind == "unreachable" and steps.is_draft(connection) and stored is None:
                 # Kept, unchecked, so "Try again" needs no retyping of the secret; the step
-                # stays unfinished until ROLLER confirms them.
-                roller = _store(connection, form, venue=None)
-                form = CredentialsForm(request.POST, roller=roller)
+                # stays unfinished until the source confirms them.
+                credentials_save(connection=connection, form=form, account=None)
+                form = setup.credentials_form(request.POST, connection=connection)
                 form.is_valid()
         else:
-            if (
-                roller is not None
-                and roller.venue_id
-                and not steps.is_draft(connection)
-                and venue.venue_id != roller.venue_id
-            ):
+            if stored is not None and not steps.is_draft(connection) and account.id != stored.id:
+                noun = setup.account_noun
                 problem = Problem(
                     "other",
-                    "These credentials are for another venue",
-                    f"They belong to “{venue.name}”, and this connector synchronises “{roller.venue_name}”. "
-                    "A connector stays with one venue: add a new connector for the other one.",
+                    f"These credentials are for another {noun}",
+                    f"They belong to “{account.name}”, and this connector synchronises “{stored.name}”. "
+                    f"A connector stays with one {noun}: add a new connector for the other one.",
                 )
             else:
-                _store(connection, form, venue=venue)
-                messages.success(
-                    request, f"ROLLER accepted the credentials: connected to “{venue.name}” ({_env(environment)})."
-                )
+                credentials_save(connection=connection, form=form, account=account)
+                where = f" ({account.environment})" if account.environment else ""
+                messages.success(request, f"{label} accepted the credentials: connected to “{account.name}”{where}.")
                 return step_done(request, connection, "credentials")
-    context = step_context(connection, "credentials", form=form, problem=problem, roller=roller, where=WHERE_TO_FIND)
-    return render_page(request, "wizard/credentials.html", context)
-
-
-def _store(connection, form: CredentialsForm, *, venue) -> RollerSettings:
-    return credentials_store(
-        connection=connection,
-        environment=form.cleaned_data["environment"],
-        custom_base_url=form.stored_base_url(),
-        client_id=form.cleaned_data["client_id"],
-        client_secret=form.cleaned_data.get("client_secret") or None,
-        venue=venue,
+    context = step_context(
+        connection,
+        "credentials",
+        form=form,
+        problem=problem,
+        account=stored,
+        setup=setup,
+        title=setup.credentials_title or f"Connect to {label}",
+        intro=setup.credentials_intro or f"Continue checks the credentials with {label} before anything is saved.",
+        busy_label=f"Checking with {label}…",
     )
-
-
-def _env(environment: str) -> str:
-    return str(RollerSettings.Environment(environment).label)
-
-
-def _problem(exc: RollerError, form: CredentialsForm) -> Problem:
-    environment = _env(form.cleaned_data["environment"])
-    if isinstance(exc, CredentialsRejected):
-        return Problem(
-            "rejected",
-            "ROLLER rejected the Client ID and Client Secret",
-            f"Check both in ROLLER under {WHERE_TO_FIND}, and that the key was made for the environment chosen "
-            f"({environment}): a key works in one environment only, so a Playground key does not work on Live. "
-            "Nothing was saved.",
-        )
-    if isinstance(exc, NoApiAccess):
-        return Problem(
-            "no_access",
-            "The venue has no access to ROLLER's API",
-            "ROLLER knows the key but refused access to the venue (403): the venue needs ROLLER's API access "
-            "add-on. Ask ROLLER to enable it, then check again.",
-        )
-    if isinstance(exc, (RollerUnavailable, RateLimited)):
-        return Problem(
-            "unreachable",
-            "ROLLER could not be reached",
-            f"{exc} This says nothing about your Client ID and Secret: try again in a moment.",
-        )
-    return Problem("other", "ROLLER answered something unexpected", str(exc))
+    return render_page(request, "wizard/credentials.html", context)

@@ -14,8 +14,8 @@ from integrations.models import Connection
 from integrations.selectors import connection_for_user
 from integrations.services.connections import connection_pause, connection_resume
 from wizard.forms import DeleteForm
-from wizard.services import connection_delete, synced_data_counts
-from wizard.views.common import VARY, connection_page_url, posted, redirect_to
+from wizard.services import connection_delete, connector_setup, synced_data_counts
+from wizard.views.common import VARY, connection_page_url, connector_label, posted, redirect_to
 
 Status = Connection.Status
 
@@ -26,8 +26,9 @@ def pause(request, public_id):
     connection = connection_for_user(request.user, public_id)
     if connection.status in (Status.ACTIVE, Status.NEEDS_ATTENTION):
         connection_pause(connection=connection)
+        label = connector_label(connection.connector_type)
         messages.success(
-            request, "Paused. ROLLER's updates are still received and kept; they are processed when you resume."
+            request, f"Paused. {label}'s updates are still received and kept; they are processed when you resume."
         )
     else:
         messages.error(
@@ -62,7 +63,8 @@ def delete(request, public_id):
     """
     connection = connection_for_user(request.user, public_id)
     counts = synced_data_counts(connection=connection)
-    form = DeleteForm(posted(request))
+    label = connector_label(connection.connector_type)
+    form = DeleteForm(posted(request), source=label)
     error = None
     if request.method == "POST" and form.is_valid():
         name = connection.name
@@ -74,7 +76,15 @@ def delete(request, public_id):
             messages.success(request, f"“{name}” was deleted, with everything it synchronised.")
             return redirect_to(request, reverse("wizard:connection_list"))
     offer_keep = error is not None or bool(request.POST.get("keep_webhook"))
-    context = {"connection": connection, "counts": counts, "form": form, "error": error, "offer_keep": offer_keep}
+    context = {
+        "connection": connection,
+        "connector_label": label,
+        "setup": connector_setup(connection),
+        "counts": counts,
+        "form": form,
+        "error": error,
+        "offer_keep": offer_keep,
+    }
     response = render(request, "wizard/delete.html", context)
     patch_vary_headers(response, VARY)
     return response

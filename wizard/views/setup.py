@@ -8,18 +8,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.registry import connector_get, connectors_all
-from integrations.roller.models import RollerSettings
 from integrations.selectors import account_for_user, connection_for_user
 from wizard import steps
 from wizard.forms import ContactsForm, PresetForm, ProductsForm, SettingsForm
-from wizard.services import draft_create, preset_choose, preview_start, wizard_step_complete
-from wizard.views.common import load_step, posted, redirect_to, render_page, step_context, step_done
+from wizard.services import connector_setup, draft_create, preset_choose, preview_start, wizard_step_complete
+from wizard.views.common import connector_label, load_step, posted, redirect_to, render_page, step_context, step_done
 
 
 @login_required
 @require_GET
 def catalogue(request):
-    """Step 1's "Add connector": every installed connector (ROLLER today)."""
+    """Step 1's "Add connector": every installed connector."""
     return render_page(request, "wizard/catalogue.html", step_context(None, "connector", connectors=connectors_all()))
 
 
@@ -72,17 +71,20 @@ def settings_step(request, public_id):
     connection, stop = load_step(request, public_id, "settings")
     if stop:
         return stop
-    roller = RollerSettings.objects.filter(connection=connection).first()
+    setup = connector_setup(connection)
+    account = setup.account(connection=connection) if setup else None
     initial = {}
     first_visit = steps.completed_index(connection) < steps.KEYS.index("settings")
-    if first_visit and roller is not None and roller.venue_name:
-        initial["name"] = roller.venue_name
-    form = SettingsForm(posted(request), instance=connection, initial=initial)
+    if first_visit and account is not None and account.name:
+        initial["name"] = account.name
+    source = connector_label(connection.connector_type)
+    form = SettingsForm(posted(request), instance=connection, initial=initial, source=source)
     if request.method == "POST" and form.is_valid():
         form.save()
         wizard_step_complete(connection=connection, key="settings")
         return step_done(request, connection, "settings")
-    return render_page(request, "wizard/settings.html", step_context(connection, "settings", form=form, roller=roller))
+    context = step_context(connection, "settings", form=form, account=account)
+    return render_page(request, "wizard/settings.html", context)
 
 
 @login_required
@@ -97,7 +99,10 @@ def products(request, public_id):
         form.save()
         wizard_step_complete(connection=connection, key="products")
         return step_done(request, connection, "products")
-    return render_page(request, "wizard/products.html", step_context(connection, "products", form=form))
+    setup = connector_setup(connection)
+    label = connector_label(connection.connector_type)
+    intro = (setup.products_intro if setup else "") or f"Your {label} products."
+    return render_page(request, "wizard/products.html", step_context(connection, "products", form=form, intro=intro))
 
 
 @login_required
@@ -117,7 +122,7 @@ def contacts(request, public_id):
         if not connection.contacts_enabled:
             messages.warning(request, "Contacts are off, so orders are off too: every order needs a contact.")
         if steps.is_draft(connection):
-            # A live connection's settings page offers to run it again instead (it calls ROLLER).
+            # A live connection's settings page offers to run it again instead (it calls the source).
             preview_start(connection=connection)
         return step_done(request, connection, "contacts")
     return render_page(request, "wizard/contacts.html", step_context(connection, "contacts", form=form))

@@ -8,12 +8,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from integrations.models import Connection
 from integrations.presets import DEFAULT_PRESET
-from integrations.roller.models import RollerSettings
 from integrations.selectors import connection_for_user
 from wizard import steps
 from wizard.models import Preview
-from wizard.services import preview_latest, preview_start, settings_fingerprint, wizard_step_complete
-from wizard.views.common import load_step, redirect_to, render_page, step_context, wants_partial
+from wizard.services import connector_setup, preview_latest, preview_start, settings_fingerprint, wizard_step_complete
+from wizard.views.common import connector_label, load_step, redirect_to, render_page, step_context, wants_partial
 
 TEMPLATE = "wizard/summary.html"
 
@@ -91,7 +90,9 @@ def _window_text(result: dict) -> str:
 def summary_sections(connection: Connection) -> list[dict]:
     """Every setting, grouped by the step that sets it, with the recommended value beside
     any that differs from the default preset."""
-    roller = RollerSettings.objects.filter(connection=connection).first()
+    setup = connector_setup(connection)
+    credentials = setup.summary_rows(connection=connection) if setup else []
+    label = connector_label(connection.connector_type)
     c = connection
 
     def row(label: str, value, field: str | None = None) -> dict:
@@ -111,19 +112,14 @@ def summary_sections(connection: Connection) -> list[dict]:
         {
             "title": "Credentials",
             "url": url("credentials"),
-            "rows": [
-                row("Environment", roller.get_environment_display() if roller else "—"),
-                row("Venue", roller.venue_name if roller else "—"),
-                row("Client ID", roller.client_id if roller else "—"),
-                row("Client Secret", "Stored (never shown)" if roller and roller.client_secret else "—"),
-            ],
+            "rows": [row(name, value) for name, value in credentials],
         },
         {
             "title": "Connection settings",
             "url": url("settings"),
             "rows": [
                 row("Name", c.name),
-                row("Time zone (from ROLLER)", c.time_zone),
+                row(f"Time zone (from {label})", c.time_zone),
                 row("Opt-in strategy", c.get_opt_in_strategy_display(), "opt_in_strategy"),
             ],
         },

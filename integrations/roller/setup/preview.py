@@ -39,7 +39,7 @@ MAX_BOOKINGS = 300  # "up to a few hundred": enough to show the shape, few calls
 Progress = Callable[[int, str], None]
 
 
-def read_preview(connection: Connection, progress: Progress) -> PreviewRead:
+def read_preview(*, connection: Connection, progress: Progress) -> PreviewRead:
     """The last PREVIEW_DAYS venue-local days, newest first, up to MAX_BOOKINGS bookings."""
     try:
         roller = RollerSettings.objects.select_related("connection").get(connection=connection)
