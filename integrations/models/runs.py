@@ -77,7 +77,8 @@ class SyncRun(models.Model):
         PRODUCTS = "products", "Products"
         CONTACTS = "contacts", "Contacts"
         ORDERS = "orders", "Orders"
-        WAIVERS = "waivers", "Signed waivers"
+        # Learns who is a minor before anyone is stored (a source's signed waivers, say).
+        AGES = "ages", "Age checks"
 
     class Kind(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"

@@ -137,7 +137,7 @@ def _guest_deleted(ev: _Event, guest_id: str) -> None:
         Removal.UNLINKED: "The guest's link was removed; the contact stays, other guests link to it.",
         Removal.CONTACT_DELETED: "The contact and its orders were removed.",
     }[removal]
-    ev.outcome(Entity.CONTACT, Outcome.DELETED, reason=Reason.DELETED_IN_ROLLER, source_id=guest_id, detail=detail)
+    ev.outcome(Entity.CONTACT, Outcome.DELETED, reason=Reason.DELETED_AT_SOURCE, source_id=guest_id, detail=detail)
     ev.finish(redaction.guest_body_redact(ev.event.body))
 
 
@@ -251,7 +251,7 @@ def _products_listed(connection: Connection, *, fresh: bool = False) -> list:
     try:
         return parse_products(payload)
     except PayloadError as exc:
-        raise RecordError(f"ROLLER's product list could not be read: {exc}", reason=Reason.ROLLER_ERROR) from exc
+        raise RecordError(f"ROLLER's product list could not be read: {exc}", reason=Reason.SOURCE_ERROR) from exc
 
 
 # --- signed waivers -----------------------------------------------------------------------
@@ -308,9 +308,9 @@ def guest_fetch(
         cache.delete(key)
         return None
     except UnexpectedResponse as exc:
-        raise RecordError(str(exc), reason=Reason.ROLLER_ERROR) from exc
+        raise RecordError(str(exc), reason=Reason.SOURCE_ERROR) from exc
     if not isinstance(payload, dict):
-        raise RecordError("ROLLER's guest is not a JSON object.", reason=Reason.ROLLER_ERROR)
+        raise RecordError("ROLLER's guest is not a JSON object.", reason=Reason.SOURCE_ERROR)
     if not _looks_minor(payload, connection):
         cache.set(key, {"payload": payload, "fetched_at": fetched_at.isoformat()}, GUEST_CACHE_SECONDS)
     return FetchedGuest(payload, fetched_at)

@@ -59,7 +59,7 @@ def read_window(connection: Connection, stream: str, start: dt.datetime, end: dt
     """One window (at most a venue-local day) of a stream."""
     client = _client(connection)
     tz = client.time_zone or zone_of(connection)
-    if stream == Stream.WAIVERS:
+    if stream == Stream.AGES:
         return _waivers(client.iter_signed_waivers(start, end), tz)
     if stream == Stream.CONTACTS:
         return _contacts(client.iter_customers(start, end), tz, country=_country(connection))

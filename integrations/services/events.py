@@ -161,7 +161,7 @@ def webhook_event_process(*, event_id: int, task_id: str) -> ProcessResult:
         from integrations.services.connections import connection_mark_needs_attention
 
         connection_mark_needs_attention(connection=connection, reason=str(exc))
-        _finish(event, status=Status.FAILED, reason=Reason.ROLLER_ERROR, last_error=str(exc), next_attempt_at=None)
+        _finish(event, status=Status.FAILED, reason=Reason.SOURCE_ERROR, last_error=str(exc), next_attempt_at=None)
         return ProcessResult(Status.FAILED)
     except TransientError as exc:
         return _retry_or_bury(event, error=str(exc), retry_after=exc.retry_after)

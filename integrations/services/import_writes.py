@@ -71,7 +71,7 @@ def window_write(*, sync_run: SyncRun, records: WindowRecords, people: dict | No
         people=people or {},
     )
     write, items = {
-        Stream.WAIVERS: (_waivers_write, records.waivers),
+        Stream.AGES: (_waivers_write, records.waivers),
         Stream.CONTACTS: (_contacts_write, records.contacts),
         Stream.ORDERS: (_orders_write, records.orders),
     }[sync_run.stream]

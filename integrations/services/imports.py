@@ -36,7 +36,7 @@ from integrations.services.events import DISPATCHABLE_STATUSES, retry_delay
 logger = logging.getLogger(__name__)
 Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status
 
-WINDOWED = (Stream.WAIVERS, Stream.CONTACTS, Stream.ORDERS)
+WINDOWED = (Stream.AGES, Stream.CONTACTS, Stream.ORDERS)
 # Before the first window has been timed: one page a window (most venues change fewer than a
 # page of 500 guests a day).
 PAGES_PER_WINDOW = 1
@@ -135,7 +135,7 @@ def first_import_plan(*, connection: Connection, now: dt.datetime | None = None)
     windowed = spec is not None and spec.read_window is not None and connection.contacts_enabled
     if windowed:
         waivers_days = max(connection.contacts_lookback_days, connection.orders_lookback_days)
-        plan.append((Stream.WAIVERS, back(waivers_days), end))
+        plan.append((Stream.AGES, back(waivers_days), end))
     if spec is not None and spec.read_products is not None and connection.products_enabled:
         plan.append((Stream.PRODUCTS, None, None))
     if windowed:

@@ -62,7 +62,7 @@ class FakeSource:
             return version is not None and start <= version < end
 
         records = WindowRecords()
-        if stream == Stream.WAIVERS:
+        if stream == Stream.AGES:
             records.waivers = [waiver for version, waiver in self.waivers if inside(version)]
             records.records_seen = len(records.waivers)
         elif stream == Stream.CONTACTS:
