@@ -21,6 +21,14 @@ if TYPE_CHECKING:
 EventHandler = Callable[["WebhookEvent"], None]
 
 
+@dataclass(frozen=True)
+class SourceLocality:
+    """What the source says about the venue, for connections that leave them blank."""
+
+    country: str = ""  # ISO 3166-1 alpha-2
+    currency: str = ""  # ISO 4217
+
+
 @dataclass
 class ConnectorSpec:
     type: str
@@ -47,6 +55,9 @@ class ConnectorSpec:
     read_people: Callable[["Connection", list[str]], "dict[str, ContactData | None]"] | None = None
     check_webhook: Callable[["Connection"], str | None] | None = None
     import_calls_per_second: float | None = None
+    # - locality(connection): the venue's country and currency as the source has them
+    #   (integrations.locality falls back to them).
+    locality: Callable[["Connection"], SourceLocality] | None = None
 
 
 _connectors: dict[str, ConnectorSpec] = {}
@@ -58,6 +69,12 @@ def connector_register(spec: ConnectorSpec) -> None:
 
 def connector_get(connector_type: str) -> ConnectorSpec | None:
     return _connectors.get(connector_type)
+
+
+def connector_label(connector_type: str) -> str:
+    """The source system's name as people know it, for titles, hints and help texts."""
+    spec = _connectors.get(connector_type)
+    return spec.label if spec else "the source system"
 
 
 def connectors_all() -> list[ConnectorSpec]:

@@ -1,10 +1,15 @@
 """What happened: webhook deliveries, sync runs and the outcome of every record handled."""
 
+from datetime import timedelta
+
 from django.db import models
 from django.db.models import Q
 
 from integrations.models.connections import Connection
 from integrations.outcomes import Entity, Outcome, Reason
+
+# Longer than any task's hard time limit: a claim older than this belongs to a dead worker.
+STALE_CLAIM = timedelta(minutes=10)
 
 
 class WebhookEvent(models.Model):

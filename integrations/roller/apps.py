@@ -10,7 +10,7 @@ class RollerConfig(AppConfig):
         from integrations.registry import ConnectorSpec, connector_register
         from integrations.roller import importer
         from integrations.roller.handlers import HANDLERS
-        from integrations.roller.services import roller_activate, roller_delete
+        from integrations.roller.services import roller_activate, roller_delete, roller_locality
 
         connector_register(
             ConnectorSpec(
@@ -25,5 +25,6 @@ class RollerConfig(AppConfig):
                 read_people=importer.read_people,
                 check_webhook=importer.check_webhook,
                 import_calls_per_second=importer.IMPORT_CALLS_PER_SECOND,
+                locality=roller_locality,
             )
         )

@@ -11,12 +11,12 @@ from dataclasses import dataclass, replace
 
 from django.utils import timezone
 
+from integrations.batch import rows_where_in
 from integrations.minors import minor_remember, minors_known
 from integrations.models import Connection, Contact, SyncRun
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.records import ContactData, OrderData, OutcomeData, ProductData
 from integrations.rules import contact_decide, contact_prepare, is_minor, order_decide
-from integrations.services.batch import rows_where_in
 from integrations.services.contacts import contact_minor_forget, contacts_linked
 from integrations.services.imports import WaiverData, WindowRecords, zone_of
 from integrations.services.outcomes import outcomes_record

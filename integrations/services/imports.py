@@ -27,20 +27,18 @@ from django.utils import timezone
 
 from integrations.errors import ConnectionBrokenError, SyncError, TransientError
 from integrations.minors import minors_known
-from integrations.models import Connection, SyncRun
+from integrations.models import DISPATCHABLE_STATUSES, Connection, SyncRun
 from integrations.records import ContactData, OrderData, OutcomeData, ProductData
 from integrations.registry import connector_get
+from integrations.selectors.progress import PAGES_PER_WINDOW, calls_per_second
+from integrations.services.connection_status import connection_mark_needs_attention
 from integrations.services.contacts import contacts_linked
-from integrations.services.events import DISPATCHABLE_STATUSES, retry_delay
+from integrations.services.events import retry_delay
 
 logger = logging.getLogger(__name__)
 Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status
 
 WINDOWED = (Stream.AGES, Stream.CONTACTS, Stream.ORDERS)
-# Before the first window has been timed: one page a window (most venues change fewer than a
-# page of 500 guests a day).
-PAGES_PER_WINDOW = 1
-DEFAULT_CALLS_PER_SECOND = 1.0
 # Transient failures of one window (ROLLER down, a deadlock) before the run is marked failed;
 # with back-off up to an hour between attempts that is most of a day. import_resume goes on.
 MAX_ATTEMPTS = 20
@@ -76,15 +74,6 @@ class WindowRecords:
 class ImportEstimate:
     calls: int
     seconds: int
-
-
-@dataclass(frozen=True)
-class ImportProgress:
-    windows_done: int
-    windows_total: int
-    records: int
-    eta_seconds: int | None  # None: not known yet
-    status: str  # a SyncRun.Status, or "not_started"
 
 
 @dataclass(frozen=True)
@@ -372,8 +361,6 @@ def retry_or_fail(run: SyncRun, exc: Exception, attempt: int) -> StepResult:
 def run_fail(run: SyncRun, error: str, *, broken: bool = False) -> StepResult:
     """The run stops where it is (its cursor stays: import_resume goes on from there)."""
     if broken:
-        from integrations.services.connections import connection_mark_needs_attention
-
         connection_mark_needs_attention(connection=run.connection, reason=error)
     logger.error("sync run %s failed: %s", run.pk, error)
     SyncRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(
@@ -394,34 +381,4 @@ def first_import_estimate(*, connection: Connection, now: dt.datetime | None = N
         PAGES_PER_WINDOW * (1 if start is None else windows_count(start, end, tz))
         for _stream, start, end in first_import_plan(connection=connection, now=now)
     )
-    return ImportEstimate(calls=calls, seconds=math.ceil(calls / _calls_per_second(connection)))
-
-
-def import_progress(*, connection: Connection, now: dt.datetime | None = None) -> ImportProgress:
-    """Where the first import is: windows done of total, records read, time left."""
-    runs = list(SyncRun.objects.filter(connection=connection, kind=Kind.FIRST_IMPORT).order_by("pk"))
-    if not runs:
-        return ImportProgress(0, 0, 0, None, "not_started")
-    done = sum(min(run.windows_done, run.windows_total) for run in runs)
-    total = sum(run.windows_total for run in runs)
-    records = sum(run.records_seen for run in runs)
-    statuses = {run.status for run in runs}
-    if Status.FAILED in statuses:
-        status = Status.FAILED
-    elif statuses <= {Status.SUCCEEDED, Status.SKIPPED}:
-        return ImportProgress(total, total, records, 0, Status.SUCCEEDED)
-    else:
-        status = Status.RUNNING if Status.RUNNING in statuses or done else Status.QUEUED
-    started = min((run.started_at for run in runs if run.started_at), default=None)
-    remaining = total - done
-    if done and started:
-        elapsed = ((now or timezone.now()) - started).total_seconds()
-        eta = math.ceil(elapsed / done * remaining)
-    else:
-        eta = math.ceil(remaining * PAGES_PER_WINDOW / _calls_per_second(connection))
-    return ImportProgress(done, total, records, eta, status)
-
-
-def _calls_per_second(connection: Connection) -> float:
-    spec = connector_get(connection.connector_type)
-    return (spec.import_calls_per_second if spec else None) or DEFAULT_CALLS_PER_SECOND
+    return ImportEstimate(calls=calls, seconds=math.ceil(calls / calls_per_second(connection)))

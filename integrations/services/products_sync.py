@@ -23,11 +23,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from integrations.errors import ConnectionBrokenError, SyncError, TransientError
-from integrations.models import Connection, Product, SyncRun
+from integrations.models import DISPATCHABLE_STATUSES, Connection, Product, SyncRun
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.records import OutcomeData, ProductData
 from integrations.registry import connector_get
-from integrations.services.events import DISPATCHABLE_STATUSES
 from integrations.services.import_writes import BATCH_SIZE, Tally
 from integrations.services.imports import StepResult, retry_or_fail, run_fail
 from integrations.services.upserts import products_upsert

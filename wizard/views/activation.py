@@ -15,7 +15,7 @@ from integrations.errors import SyncError
 from integrations.models import Connection, SyncRun
 from integrations.roller.models import RollerSettings
 from integrations.roller.services import roller_webhook_url, roller_webhook_url_problem
-from integrations.selectors import connection_for_user
+from integrations.selectors.accounts import connection_for_user
 from integrations.services.connections import connection_activate
 from wizard import steps
 from wizard.services import wizard_step_complete

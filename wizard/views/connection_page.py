@@ -21,18 +21,18 @@ from integrations.errors import SyncError
 from integrations.models import Connection, RecordOutcome, SyncRun
 from integrations.outcomes import Entity, Outcome
 from integrations.registry import connector_get
-from integrations.selectors import connection_for_user
-from integrations.selectors_monitoring import (
+from integrations.selectors.accounts import connection_for_user
+from integrations.selectors.health import connection_health
+from integrations.selectors.monitoring import (
     CHART_OUTCOMES,
     DayCounts,
     connection_counts,
-    connection_health,
-    first_import_progress,
     outcomes_by_day,
     reason_label,
     recent_outcomes,
     skipped_by_reason,
 )
+from integrations.selectors.progress import first_import_progress
 from integrations.services.connections import connection_webhook_register_again
 from integrations.services.events import webhook_events_replay
 

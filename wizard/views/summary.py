@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from integrations.models import Connection
 from integrations.presets import DEFAULT_PRESET
 from integrations.roller.models import RollerSettings
-from integrations.selectors import connection_for_user
+from integrations.selectors.accounts import connection_for_user
 from wizard import steps
 from wizard.models import Preview
 from wizard.services import preview_latest, preview_start, settings_fingerprint, wizard_step_complete

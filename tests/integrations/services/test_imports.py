@@ -21,13 +21,13 @@ from integrations.models import Connection, Contact, KnownMinor, Order, RecordOu
 from integrations.outcomes import Outcome, Reason
 from integrations.records import ContactData, OrderData, OrderLineData
 from integrations.rules import contact_prepare
+from integrations.selectors.progress import ImportProgress, import_progress
 from integrations.services import imports
 from integrations.services.connections import connection_activate, connection_pause
 from integrations.services.imports import (
     WaiverData,
     first_import_estimate,
     first_import_start,
-    import_progress,
     import_resume,
     import_window_process,
     imports_continue,
@@ -328,7 +328,7 @@ def test_progress_shows_windows_done_of_total_records_so_far_and_time_left(conne
     assert progress.eta_seconds is not None and progress.eta_seconds >= 0
 
     worker.drain()
-    assert import_progress(connection=connection) == imports.ImportProgress(12, 12, 3, 0, Status.SUCCEEDED)
+    assert import_progress(connection=connection) == ImportProgress(12, 12, 3, 0, Status.SUCCEEDED)
 
 
 # --- starting -----------------------------------------------------------------------------------
