@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.urls import URLPattern, URLResolver, include, path
+
 if TYPE_CHECKING:
     from integrations.models import Connection, WebhookEvent
     from integrations.records import ContactData
@@ -39,6 +41,9 @@ class ConnectorSpec:
     # connector knows (registering its webhook, say). Optional.
     on_activate: Callable[["Connection"], None] | None = None
     on_delete: Callable[["Connection"], None] | None = None
+    # The connector's webhook views (a urlconf's dotted path), mounted at webhooks/<type>/:
+    # the address the source posts to, so it must never move once registered there.
+    webhook_urls: str | None = None
 
     # What the connector reads for product syncs, imports and reconciliations (all optional;
     # without them a connection of this type has no such syncs). The core writes what they
@@ -79,6 +84,11 @@ def connector_label(connector_type: str) -> str:
 
 def connectors_all() -> list[ConnectorSpec]:
     return sorted(_connectors.values(), key=lambda spec: spec.label)
+
+
+def webhook_url_patterns() -> list[URLPattern | URLResolver]:
+    """Each connector's webhook urls under its own type (the site's urls mount them at webhooks/)."""
+    return [path(f"{spec.type}/", include(spec.webhook_urls)) for spec in connectors_all() if spec.webhook_urls]
 
 
 def handler_for(connector_type: str, object_type: str, event_type: str) -> EventHandler | None:

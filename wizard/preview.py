@@ -25,16 +25,14 @@ from integrations.records import ContactData
 from integrations.roller import mapping
 from integrations.roller.client import RollerClient
 from integrations.roller.errors import NotFound
-from integrations.roller.parsing import (
-    BookingRecord,
-    GuestRecord,
-    PayloadError,
+from integrations.roller.parsing.payloads import (
     group_booking_item_rows,
     parse_booking_item_rows,
     parse_guest,
     parse_reporting_guest,
     parse_signed_waivers,
 )
+from integrations.roller.parsing.records import BookingRecord, GuestRecord, PayloadError
 from integrations.rules import Action, contact_decide, contact_prepare, is_minor, order_decide
 from integrations.services.contacts import contact_is_known
 

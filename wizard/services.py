@@ -22,7 +22,8 @@ from integrations.registry import connector_get
 from integrations.roller.client import RollerClient
 from integrations.roller.errors import RateLimited, UnexpectedResponse
 from integrations.roller.models import RollerSettings
-from integrations.roller.parsing import PayloadError, VenueRecord, parse_venue
+from integrations.roller.parsing.payloads import parse_venue
+from integrations.roller.parsing.records import PayloadError, VenueRecord
 from integrations.roller.tokens import InMemoryTokenStore
 from wizard.models import Preview
 from wizard.preview import preview_collect

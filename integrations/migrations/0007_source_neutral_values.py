@@ -2,7 +2,7 @@
 
 Reasons `deleted_in_roller` → `deleted_at_source` and `roller_error` → `source_error` (in record
 outcomes, daily counts, webhook events and the counts of sync runs, whose keys are
-"entity.outcome.reason"); the stream `waivers` → `ages`. Reversible.
+"entity.outcome.reason"); the stream `waivers` → `ages`; neutral help texts. Reversible.
 """
 
 from django.db import migrations, models
@@ -67,6 +67,16 @@ class Migration(migrations.Migration):
             model_name='webhookevent',
             name='reason',
             field=models.CharField(blank=True, choices=[('no_contact', 'The booking has no booking holder, so there is no contact to link it to'), ('onsite_without_contact', 'On-site sale without an identified customer'), ('no_email_or_phone', 'The booking holder has neither an email address nor a phone number'), ('minor', 'The guest is a minor: data about minors is never synchronised'), ('contact_not_found', 'Contacts are set to update only and this guest is not a known contact'), ('contacts_disabled', 'Contacts are switched off for this connection'), ('deleted_at_source', 'The guest was deleted in the source system'), ('invalid_payload', 'The source system sent data that could not be read'), ('unknown_event', 'An event type this connector does not handle'), ('source_error', 'The source system returned an error while fetching related data'), ('no_matching_key', 'The guest lacks the value contacts are matched on (email or phone)'), ('products_disabled', 'Products are switched off for this connection'), ('connection_inactive', 'The connection was not active')], max_length=40),
+        ),
+        migrations.AlterField(
+            model_name='order',
+            name='external_id',
+            field=models.CharField(help_text="The source's id of the order (a booking)", max_length=64),
+        ),
+        migrations.AlterField(
+            model_name='order',
+            name='reference',
+            field=models.CharField(blank=True, help_text='The reference people quote (a booking reference)', max_length=64),
         ),
         migrations.RunPython(forwards, backwards),
     ]

@@ -20,6 +20,7 @@ class RollerConfig(AppConfig):
                 handlers=dict(HANDLERS),
                 on_activate=roller_activate,
                 on_delete=roller_delete,
+                webhook_urls="integrations.roller.urls",
                 read_products=importer.read_products,
                 read_window=importer.read_window,
                 read_people=importer.read_people,

@@ -25,10 +25,7 @@ from integrations.records import ContactData, OrderData, OutcomeData, ProductDat
 from integrations.roller import mapping, redaction
 from integrations.roller.client import RollerClient
 from integrations.roller.errors import NotFound, UnexpectedResponse
-from integrations.roller.parsing import (
-    BookingRecord,
-    PayloadError,
-    WebhookEnvelope,
+from integrations.roller.parsing.payloads import (
     parse_booking,
     parse_customer_detail,
     parse_envelope,
@@ -36,6 +33,7 @@ from integrations.roller.parsing import (
     parse_products,
     parse_signed_waivers,
 )
+from integrations.roller.parsing.records import BookingRecord, PayloadError, WebhookEnvelope
 from integrations.rules import contact_decide, contact_prepare, is_minor, order_decide
 from integrations.services.contacts import Removal, contact_guest_delete, contact_is_known, contact_minor_forget
 from integrations.services.outcomes import outcomes_record

@@ -22,8 +22,7 @@ from integrations.outcomes import Entity, Outcome, Reason
 from integrations.records import ContactData, OutcomeData
 from integrations.roller import mapping, pacing
 from integrations.roller.client import RollerClient
-from integrations.roller.parsing import (
-    PayloadError,
+from integrations.roller.parsing.payloads import (
     group_booking_item_rows,
     parse_booking_item_rows,
     parse_guest,
@@ -31,6 +30,7 @@ from integrations.roller.parsing import (
     parse_reporting_product,
     parse_signed_waivers,
 )
+from integrations.roller.parsing.records import PayloadError
 from integrations.roller.services import roller_webhook_url
 from integrations.roller.webhooks import webhook_status
 from integrations.services.imports import WaiverData, WindowRecords, zone_of

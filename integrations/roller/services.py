@@ -15,7 +15,8 @@ from integrations.registry import SourceLocality
 from integrations.roller.client import RollerClient
 from integrations.roller.errors import RollerError
 from integrations.roller.models import RollerSettings
-from integrations.roller.parsing import VenueRecord, parse_venue
+from integrations.roller.parsing.payloads import parse_venue
+from integrations.roller.parsing.records import VenueRecord
 from integrations.roller.webhooks import webhook_register, webhook_remove, webhook_update
 from integrations.services.connections import ActivationError
 

@@ -1,7 +1,7 @@
 """Reconciliation: a pass over the recent days that heals what the webhooks missed.
 
-Daily by default, early in the morning venue time (ROLLER asks for reporting use at most once a
-day, ideally between 01:00 and 07:00: docs/roller-facts.md). A pass queues a re-read of the last few days (signed
+Daily by default, early in the morning venue time (sources ask for bulk reporting reads to be
+rare and at quiet hours). A pass queues a re-read of the last few days (signed
 waivers, contacts, orders) behind whatever the connection is importing, through the same rules
 and upserts as everything else. What it writes was missing or older in the store, so those rows
 and their outcomes are marked healed: a broken webhook shows up instead of hiding. The same
