@@ -165,13 +165,14 @@ def baseline(url: str, *, guest_days: int, booking_days: int) -> dict:
     """Reads a fixed subset through the same reader, then writes it one row at a time."""
     from django.utils import timezone
 
+    from integrations.locality import connection_zone
     from integrations.models import Contact, ContactSourceLink, Order, OrderLine, Product
     from integrations.roller import importer
     from integrations.rules import contact_prepare
-    from integrations.windows import local_midnight, window_end, zone_of
+    from integrations.windows import local_midnight, window_end
 
     connection = new_connection(url, "Baseline", guest_days=guest_days, booking_days=booking_days)
-    tz, now = zone_of(connection), timezone.now()
+    tz, now = connection_zone(connection), timezone.now()
     today = now.astimezone(tz).date()
 
     def fetched(stream: str, days: int) -> list:

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from integrations import views as integration_views
+from integrations.registry import webhook_url_patterns
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="wizard:connection_list", permanent=False)),
@@ -11,6 +12,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", integration_views.healthz, name="healthz"),
-    path("webhooks/roller/", include("integrations.roller.urls")),
+    # Each connector registers its own (ConnectorSpec.webhook_urls): ROLLER posts to webhooks/roller/<uuid>/.
+    path("webhooks/", include(webhook_url_patterns())),
     path("connectors/", include("wizard.urls")),
 ]

@@ -6,4 +6,6 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
-        from integrations import checks  # noqa: F401  (registers the system checks)
+        # Registers the system checks, and the tasks that services publish by name
+        # (integrations.publishing), in every process: web, worker and commands.
+        from integrations import checks, tasks  # noqa: F401

@@ -55,7 +55,7 @@ def check_production_secrets(app_configs, **kwargs) -> list[Error]:
         errors.append(
             Error(
                 "PUBLIC_BASE_URL must be the public https:// address of this site.",
-                hint="ROLLER only posts webhooks to HTTPS addresses.",
+                hint="Source systems post webhooks to HTTPS addresses only.",
                 id="integrations.E004",
             )
         )

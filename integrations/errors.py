@@ -13,7 +13,7 @@ class SyncError(Exception):
 class TransientError(SyncError):
     """Worth retrying: the source is down, slow or rate limiting us.
 
-    `retry_after` (seconds) is the source's own wish, e.g. ROLLER's 60-second penalty.
+    `retry_after` (seconds) is the source's own wish, e.g. the penalty a rate-limited source imposes.
     """
 
     retry_after: float | None = None

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.utils.encoding import force_bytes
 
+from integrations.batch import rows_where_in
 from integrations.models import Connection, KnownMinor
-from integrations.services.batch import rows_where_in
 
 _SALT = "integrations.minors.guest"
 

@@ -30,10 +30,10 @@ class Reason(models.TextChoices):
         "Contacts are set to update only and this guest is not a known contact",
     )
     CONTACTS_DISABLED = "contacts_disabled", "Contacts are switched off for this connection"
-    DELETED_IN_ROLLER = "deleted_in_roller", "The guest was deleted in ROLLER"
-    INVALID_PAYLOAD = "invalid_payload", "ROLLER sent data that could not be read"
+    DELETED_AT_SOURCE = "deleted_at_source", "The guest was deleted in the source system"
+    INVALID_PAYLOAD = "invalid_payload", "The source system sent data that could not be read"
     UNKNOWN_EVENT = "unknown_event", "An event type this connector does not handle"
-    ROLLER_ERROR = "roller_error", "ROLLER returned an error while fetching related data"
+    SOURCE_ERROR = "source_error", "The source system returned an error while fetching related data"
     NO_MATCHING_KEY = (
         "no_matching_key",
         "The guest lacks the value contacts are matched on (email or phone)",

@@ -1,4 +1,4 @@
-"""The one default preset, defined once: the wizard and `roller_connect` both apply it."""
+"""The one default preset, defined once: the wizard and a connector's connect command both apply it."""
 
 from dataclasses import asdict, dataclass
 

@@ -7,17 +7,25 @@ the core never imports a connector.
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from integrations.models import Connection, WebhookEvent
-    from integrations.records import ContactData, ProductsRead, RecordBatch
-    from integrations.setup import SetupSpec
+from django.urls import URLPattern, URLResolver, include, path
+
+from integrations.models import Connection, WebhookEvent
+from integrations.records import ContactData, ProductsRead, RecordBatch
+from integrations.setup import SetupSpec
 
 # A handler processes one stored webhook event. It runs inside the transaction that marks
 # the event processed, records its RecordOutcomes, and raises an integrations.errors type
 # on failure.
 EventHandler = Callable[["WebhookEvent"], None]
+
+
+@dataclass(frozen=True)
+class SourceLocality:
+    """What the source says about the venue, for connections that leave them blank."""
+
+    country: str = ""  # ISO 3166-1 alpha-2
+    currency: str = ""  # ISO 4217
 
 
 @dataclass
@@ -30,6 +38,9 @@ class ConnectorSpec:
     # connector knows (registering its webhook, say). Optional.
     on_activate: Callable[["Connection"], None] | None = None
     on_delete: Callable[["Connection"], None] | None = None
+    # The connector's webhook views (a urlconf's dotted path), mounted at webhooks/<type>/:
+    # the address the source posts to, so it must never move once registered there.
+    webhook_urls: str | None = None
 
     # What the connector reads for product syncs, imports and reconciliations (all optional;
     # without them a connection of this type has no such syncs). The core writes what they
@@ -49,6 +60,9 @@ class ConnectorSpec:
     # What the setup wizard asks the connector for (credentials, account facts, webhook);
     # without it the connector is listed but cannot be set up in the wizard.
     setup: "SetupSpec | None" = None
+    # - locality(connection): the venue's country and currency as the source has them
+    #   (integrations.locality falls back to them).
+    locality: Callable[["Connection"], SourceLocality] | None = None
 
 
 _connectors: dict[str, ConnectorSpec] = {}
@@ -62,8 +76,19 @@ def connector_get(connector_type: str) -> ConnectorSpec | None:
     return _connectors.get(connector_type)
 
 
+def connector_label(connector_type: str) -> str:
+    """The source system's name as people know it, for titles, hints and help texts."""
+    spec = _connectors.get(connector_type)
+    return spec.label if spec else "the source system"
+
+
 def connectors_all() -> list[ConnectorSpec]:
     return sorted(_connectors.values(), key=lambda spec: spec.label)
+
+
+def webhook_url_patterns() -> list[URLPattern | URLResolver]:
+    """Each connector's webhook urls under its own type (the site's urls mount them at webhooks/)."""
+    return [path(f"{spec.type}/", include(spec.webhook_urls)) for spec in connectors_all() if spec.webhook_urls]
 
 
 def handler_for(connector_type: str, object_type: str, event_type: str) -> EventHandler | None:

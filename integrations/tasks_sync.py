@@ -1,11 +1,12 @@
 """Celery tasks of product syncs, imports and reconciliation (imported by integrations.tasks).
 
 Thin, on the imports queue (CELERY_TASK_ROUTES): ids in, a service call, its answer turned
-into a retry. A rate-limited step is retried after ROLLER's own wait, never slept in place.
+into a retry. A rate-limited step is retried after the source's own wait, never slept in place.
 """
 
 from celery import shared_task
 
+from integrations.errors import TransientError
 from integrations.models import Connection
 from integrations.services.import_runs import imports_sweep
 from integrations.services.import_windows import import_window_process
@@ -47,8 +48,6 @@ def reconcile_due() -> int:
 
 @shared_task(bind=True, name="integrations.tasks_sync.check_webhook", soft_time_limit=60, time_limit=90)
 def check_webhook(self, connection_id: int) -> str:
-    from integrations.errors import TransientError
-
     connection = Connection.objects.filter(pk=connection_id).first()
     if connection is None:
         return "gone"

@@ -2,16 +2,7 @@
 transaction, and a crash loses at most one day's work."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from integrations.models import Connection
-
-
-def zone_of(connection: Connection) -> ZoneInfo:
-    try:
-        return ZoneInfo(connection.time_zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+from zoneinfo import ZoneInfo
 
 
 def local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from integrations.errors import SyncError, TransientError
 from integrations.models import Account, Connection, Contact, Order, Product
 from integrations.presets import preset_apply
+from integrations.publishing import task_publish
 from integrations.registry import connector_get
 from integrations.setup import SetupSpec, SourceAccount
 from wizard.models import Preview
@@ -147,10 +148,8 @@ def preview_start(*, connection: Connection) -> Preview:
 
 
 def _preview_enqueue(preview_id: int) -> None:
-    from wizard.tasks import preview_run
-
     try:
-        preview_run.apply_async(args=[preview_id], retry=False)
+        task_publish("wizard.tasks.preview_run", args=[preview_id], retry=False)
     except Exception as exc:  # noqa: BLE001 - a broker that is down must not break the page
         logger.warning("wizard: could not queue preview %s (%s)", preview_id, exc)
         preview_fail(

@@ -8,7 +8,7 @@ from integrations.models.connections import Connection
 class AlertState(models.Model):
     """The problems of a connection the account's users were last e-mailed about.
 
-    Kept as the stable keys of integrations.selectors_monitoring.Problem: a problem that
+    Kept as the stable keys of integrations.selectors.health.Problem: a problem that
     goes away is dropped, so the same problem coming back later is news again.
     """
 

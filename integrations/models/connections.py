@@ -9,7 +9,7 @@ from integrations.models.accounts import Account
 class Connection(models.Model):
     """One source system connected for one account: its settings, status and wizard progress.
 
-    The core knows nothing of ROLLER; what only ROLLER needs lives in integrations.roller.
+    The core knows no source system; what only one source needs lives in its connector's package.
     """
 
     class Status(models.TextChoices):
@@ -42,7 +42,7 @@ class Connection(models.Model):
         DAILY = 1440, "Once a day"
 
     # Identity ------------------------------------------------------------------------
-    # Public and unguessable: it is the webhook address ROLLER posts to.
+    # Public and unguessable: it is in the webhook address the source posts to.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="connections")
     connector_type = models.CharField(max_length=40)
@@ -103,3 +103,7 @@ class Connection(models.Model):
     def orders_enabled(self) -> bool:
         # An order always links to a contact, so orders follow contacts.
         return self.contacts_enabled
+
+
+# The connections whose events, syncs and imports are processed: a paused one's wait, a draft has none.
+DISPATCHABLE_STATUSES = (Connection.Status.ACTIVE, Connection.Status.NEEDS_ATTENTION)

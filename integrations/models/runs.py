@@ -1,10 +1,15 @@
 """What happened: webhook deliveries, sync runs and the outcome of every record handled."""
 
+from datetime import timedelta
+
 from django.db import models
 from django.db.models import Q
 
 from integrations.models.connections import Connection
 from integrations.outcomes import Entity, Outcome, Reason
+
+# Longer than any task's hard time limit: a claim older than this belongs to a dead worker.
+STALE_CLAIM = timedelta(minutes=10)
 
 
 class WebhookEvent(models.Model):
@@ -77,7 +82,8 @@ class SyncRun(models.Model):
         PRODUCTS = "products", "Products"
         CONTACTS = "contacts", "Contacts"
         ORDERS = "orders", "Orders"
-        WAIVERS = "waivers", "Signed waivers"
+        # Learns who is a minor before anyone is stored (a source's signed waivers, say).
+        AGES = "ages", "Age checks"
 
     class Kind(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"

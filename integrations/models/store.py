@@ -100,8 +100,10 @@ class Order(models.Model):
         OTHER = "other", "Other"
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="orders", db_index=False)
-    external_id = models.CharField(max_length=64, help_text="ROLLER's booking uniqueId")
-    reference = models.CharField(max_length=64, blank=True, help_text="ROLLER's booking reference")
+    external_id = models.CharField(max_length=64, help_text="The source's id of the order (a booking)")
+    reference = models.CharField(
+        max_length=64, blank=True, help_text="The reference people quote (a booking reference)"
+    )
     # Deleting a contact (a guest deleted at the source) takes their orders with it.
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="orders")
     channel = models.CharField(max_length=10, choices=Channel.choices)

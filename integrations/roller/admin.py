@@ -12,7 +12,7 @@ from integrations.errors import ConnectionBrokenError, SyncError
 from integrations.models import Connection
 from integrations.roller.models import RollerSettings
 from integrations.roller.services import roller_venue_refresh
-from integrations.services.connections import connection_mark_needs_attention
+from integrations.services.connection_status import connection_mark_needs_attention
 
 SECRET_FIELDS = ["client_secret", "webhook_key", "previous_webhook_key", "access_token", "token_renewal_started_at"]
 

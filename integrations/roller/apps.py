@@ -10,7 +10,7 @@ class RollerConfig(AppConfig):
         from integrations.registry import ConnectorSpec, connector_register
         from integrations.roller import importer
         from integrations.roller.handlers import HANDLERS
-        from integrations.roller.services import roller_activate, roller_delete
+        from integrations.roller.services import roller_activate, roller_delete, roller_locality
         from integrations.roller.setup import SETUP
 
         connector_register(
@@ -21,11 +21,13 @@ class RollerConfig(AppConfig):
                 handlers=dict(HANDLERS),
                 on_activate=roller_activate,
                 on_delete=roller_delete,
+                webhook_urls="integrations.roller.urls",
                 read_products=importer.read_products,
                 read_window=importer.read_window,
                 read_people=importer.read_people,
                 check_webhook=importer.check_webhook,
                 import_calls_per_second=importer.IMPORT_CALLS_PER_SECOND,
                 setup=SETUP,
+                locality=roller_locality,
             )
         )

@@ -139,7 +139,7 @@ class RollerClient:
 
     def list_webhooks(self) -> list[dict]:
         body = self._request("GET", "/webhooks")
-        # The spec shows one object, the API a list (roller-api.md U11): accept both.
+        # The spec shows one object, the API a list (docs/roller-facts.md, Payload shapes): accept both.
         if body is None:
             return []
         if isinstance(body, dict):
@@ -175,10 +175,6 @@ class RollerClient:
     def iter_products(self) -> Iterator[dict]:
         """Every product, parents and variations in one list (`/data/products`)."""
         return self._iter_pages("/data/products", {})
-
-    def iter_waivers(self) -> Iterator[dict]:
-        """The venue's waivers and their minor age limits (`/data/waivers`)."""
-        return self._iter_pages("/data/waivers", {})
 
     def _iter_windows(self, path: str, start: dt.date | dt.datetime, end: dt.date | dt.datetime) -> Iterator[dict]:
         windows = day_windows(start, end, tz=self.time_zone)  # refused before the first call

@@ -13,12 +13,13 @@ Nothing about a minor reaches a log line or an outcome: no name, no guest id.
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.utils import timezone
 
 from integrations.errors import RecordError
+from integrations.locality import connection_country, connection_currency, connection_zone
 from integrations.minors import is_minor, minor_is_known
 from integrations.models import Connection, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
@@ -26,10 +27,7 @@ from integrations.records import AgeEvidence, ContactData, ProductData, RecordBa
 from integrations.roller import mapping, redaction
 from integrations.roller.client import RollerClient
 from integrations.roller.errors import NotFound, UnexpectedResponse
-from integrations.roller.parsing import (
-    BookingRecord,
-    PayloadError,
-    WebhookEnvelope,
+from integrations.roller.parsing.payloads import (
     parse_booking,
     parse_customer_detail,
     parse_envelope,
@@ -37,6 +35,7 @@ from integrations.roller.parsing import (
     parse_products,
     parse_signed_waivers,
 )
+from integrations.roller.parsing.records import BookingRecord, PayloadError, WebhookEnvelope
 from integrations.services.ingest import IngestResult, ingest
 
 logger = logging.getLogger(__name__)
@@ -65,8 +64,7 @@ class _Event:
 
     @property
     def country(self) -> str:
-        roller = getattr(self.connection, "roller", None)
-        return self.connection.country or (roller.venue_country if roller else "")
+        return connection_country(self.connection)
 
     def ingest(self, batch: RecordBatch) -> IngestResult:
         """The batch through the one ingest path; what ROLLER cached about a minor it revealed
@@ -131,7 +129,7 @@ def booking_cancelled(event: WebhookEvent) -> None:
 def _booking(event: WebhookEvent, *, cancelled: bool) -> None:
     ev = _begin(event)
     booking = _parsed(lambda: parse_booking(ev.envelope.data, tz=ev.tz, modified_at=ev.version))
-    order = mapping.order_data_from_booking(booking, currency=_currency(ev.connection), cancelled=cancelled)
+    order = mapping.order_data_from_booking(booking, currency=connection_currency(ev.connection), cancelled=cancelled)
     holder_id = booking.customer_id
     people: dict[str, ContactData | None] = {}
     # A booking carries nothing about its holder: fetched, unless a known minor (whose guest
@@ -187,7 +185,7 @@ def _products_listed(connection: Connection, *, fresh: bool = False) -> list:
     try:
         return parse_products(payload)
     except PayloadError as exc:
-        raise RecordError(f"ROLLER's product list could not be read: {exc}", reason=Reason.ROLLER_ERROR) from exc
+        raise RecordError(f"ROLLER's product list could not be read: {exc}", reason=Reason.SOURCE_ERROR) from exc
 
 
 # --- signed waivers -----------------------------------------------------------------------
@@ -232,9 +230,9 @@ def guest_fetch(
         cache.delete(key)
         return None
     except UnexpectedResponse as exc:
-        raise RecordError(str(exc), reason=Reason.ROLLER_ERROR) from exc
+        raise RecordError(str(exc), reason=Reason.SOURCE_ERROR) from exc
     if not isinstance(payload, dict):
-        raise RecordError("ROLLER's guest is not a JSON object.", reason=Reason.ROLLER_ERROR)
+        raise RecordError("ROLLER's guest is not a JSON object.", reason=Reason.SOURCE_ERROR)
     if not _looks_minor(payload, connection):
         cache.set(key, {"payload": payload, "fetched_at": fetched_at.isoformat()}, GUEST_CACHE_SECONDS)
     return FetchedGuest(payload, fetched_at)
@@ -245,7 +243,9 @@ def _looks_minor(payload: dict, connection: Connection) -> bool:
         guest = parse_guest(payload, "0")
     except PayloadError:
         return True  # unreadable: do not keep it either
-    return is_minor(guest.date_of_birth, connection.minimum_age, timezone.localdate(timezone=_zone(connection)))
+    return is_minor(
+        guest.date_of_birth, connection.minimum_age, timezone.localdate(timezone=connection_zone(connection))
+    )
 
 
 def _guest_cache_key(connection: Connection, guest_id: str) -> str:
@@ -256,7 +256,7 @@ def _guest_cache_key(connection: Connection, guest_id: str) -> str:
 
 
 def _begin(event: WebhookEvent) -> _Event:
-    tz = _zone(event.connection)
+    tz = connection_zone(event.connection)
     envelope = _parsed(lambda: parse_envelope(event.body, tz=tz))
     version = envelope.event_date or event.event_date or envelope.send_date or event.received_at or timezone.now()
     return _Event(event=event, connection=event.connection, envelope=envelope, tz=tz, version=version)
@@ -268,18 +268,6 @@ def _parsed(parse):
         return parse()
     except PayloadError as exc:
         raise RecordError(str(exc), reason=Reason.INVALID_PAYLOAD) from exc
-
-
-def _zone(connection: Connection) -> ZoneInfo:
-    try:
-        return ZoneInfo(connection.time_zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _currency(connection: Connection) -> str:
-    roller = getattr(connection, "roller", None)
-    return connection.currency or (roller.venue_currency if roller else "")
 
 
 def _client(connection: Connection) -> RollerClient:

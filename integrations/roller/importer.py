@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from integrations.errors import RecordError
+from integrations.locality import connection_country, connection_currency, connection_zone
 from integrations.models import Connection, SyncRun
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.records import AgeEvidence, ContactData, OutcomeData, ProductsRead, RecordBatch
 from integrations.roller import mapping, pacing
 from integrations.roller.client import RollerClient
-from integrations.roller.parsing import (
-    PayloadError,
+from integrations.roller.parsing.payloads import (
     group_booking_item_rows,
     parse_booking_item_rows,
     parse_guest,
@@ -31,9 +31,9 @@ from integrations.roller.parsing import (
     parse_reporting_product,
     parse_signed_waivers,
 )
+from integrations.roller.parsing.records import PayloadError
 from integrations.roller.services import roller_webhook_url
 from integrations.roller.webhooks import webhook_status
-from integrations.windows import zone_of
 
 Stream = SyncRun.Stream
 # The pace of the Reporting API calls (integrations.roller.pacing), for duration estimates.
@@ -57,13 +57,13 @@ def read_products(connection: Connection) -> ProductsRead:
 def read_window(connection: Connection, stream: str, start: dt.datetime, end: dt.datetime) -> RecordBatch:
     """One window (at most a venue-local day) of a stream."""
     client = _client(connection)
-    tz = client.time_zone or zone_of(connection)
-    if stream == Stream.WAIVERS:
+    tz = client.time_zone or connection_zone(connection)
+    if stream == Stream.AGES:
         return _waivers(client.iter_signed_waivers(start, end), tz)
     if stream == Stream.CONTACTS:
-        return _contacts(client.iter_customers(start, end), tz, country=_country(connection))
+        return _contacts(client.iter_customers(start, end), tz, country=connection_country(connection))
     if stream == Stream.ORDERS:
-        return _orders(client.iter_booking_items(start, end), tz, currency=_currency(connection))
+        return _orders(client.iter_booking_items(start, end), tz, currency=connection_currency(connection))
     raise ValueError(f"ROLLER has no window of {stream}.")
 
 
@@ -74,7 +74,7 @@ def read_people(connection: Connection, source_ids: list[str]) -> dict[str, Cont
     from integrations.roller.handlers import guest_fetch
 
     people: dict[str, ContactData | None] = {}
-    country, client = _country(connection), _client(connection)
+    country, client = connection_country(connection), _client(connection)
     for source_id in source_ids:
         # A rate limit, an outage or revoked credentials propagate (the window is retried or
         # stops); a guest ROLLER no longer has, or cannot describe, is no holder.
@@ -170,11 +170,3 @@ def _failed(entity: str, source_id: str, exc: Exception) -> OutcomeData:
 
 def _client(connection: Connection) -> RollerClient:
     return RollerClient.from_settings(connection.roller)
-
-
-def _country(connection: Connection) -> str:
-    return connection.country or connection.roller.venue_country
-
-
-def _currency(connection: Connection) -> str:
-    return connection.currency or connection.roller.venue_currency

@@ -23,7 +23,8 @@ from django.views.decorators.http import require_POST
 
 from integrations.outcomes import Reason
 from integrations.roller.models import RollerSettings
-from integrations.roller.parsing import PayloadError, parse_envelope
+from integrations.roller.parsing.payloads import parse_envelope
+from integrations.roller.parsing.records import PayloadError
 from integrations.services.events import IncomingEvent, webhook_event_store
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ import datetime as dt
 from integrations.models import Order
 from integrations.normalise import email_normalise, phone_normalise
 from integrations.records import ContactData, OrderData, OrderLineData, ProductData
-from integrations.roller.parsing import BookingItemRecord, BookingRecord, GuestRecord, ProductRecord
+from integrations.roller.parsing.records import BookingItemRecord, BookingRecord, GuestRecord, ProductRecord
 
 # ROLLER names its sales channels twice: the REST `channel` (the app that created the booking)
 # and the Reporting API's `bookingLocation`. Doorlist is the POS, SelfServe the kiosk, Consumer

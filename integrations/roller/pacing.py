@@ -1,7 +1,7 @@
 """Keeping our calls inside ROLLER's rate limits, with headroom.
 
 ROLLER allows 600 REST and 120 Reporting calls a minute per credential set, then refuses every
-call for 60 seconds (roller-api.md §8). We pace below that: 8 REST and 1.5 Reporting calls a
+call for 60 seconds (docs/roller-facts.md, Rate limits). We pace below that: 8 REST and 1.5 Reporting calls a
 second, with a small burst.
 
 The pacing is per process (a lock and a clock per client id and family, in memory): several

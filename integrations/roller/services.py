@@ -11,10 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.models import Connection
+from integrations.registry import SourceLocality
 from integrations.roller.client import RollerClient
 from integrations.roller.errors import RollerError
 from integrations.roller.models import RollerSettings
-from integrations.roller.parsing import VenueRecord, parse_venue
+from integrations.roller.parsing.payloads import parse_venue
+from integrations.roller.parsing.records import VenueRecord
 from integrations.roller.webhooks import webhook_register, webhook_remove, webhook_update
 from integrations.services.connections import ActivationError
 
@@ -27,6 +29,14 @@ PREVIOUS_KEY_GRACE = timedelta(days=4)
 def roller_webhook_url(*, connection: Connection) -> str:
     path = reverse("roller_webhook", kwargs={"public_id": connection.public_id})
     return settings.PUBLIC_BASE_URL.rstrip("/") + path
+
+
+def roller_locality(connection: Connection) -> SourceLocality:
+    """The venue's country and currency as ROLLER told them when the credentials were checked."""
+    roller = getattr(connection, "roller", None)  # cached on the connection once read
+    if roller is None:
+        return SourceLocality()
+    return SourceLocality(country=roller.venue_country, currency=roller.venue_currency)
 
 
 def roller_webhook_url_problem(*, roller_settings: RollerSettings) -> str | None:

@@ -1,11 +1,11 @@
 """One ROLLER access token per connection, shared by every process, renewed by one at a time.
 
 ROLLER asks integrators to cache one token and share it across servers: minting a token per
-request can earn a 429 and the suspension of the credentials (roller-api.md §3). So:
+request can earn a 429 and the suspension of the credentials (docs/roller-facts.md, Tokens). So:
 
 - The token lives on RollerSettings (`access_token`, encrypted; `access_token_expires_at`) and
   is reused until REFRESH_MARGIN before it expires, or until ROLLER answers 401 with it.
-- Renewal is single-flight across threads and processes (reliability scenario 19): a worker
+- Renewal is single-flight across threads and processes (ten tasks finding the token expired at once make one token request): a worker
   claims the renewal with a conditional UPDATE of `token_renewal_started_at` (NULL or older than
   CLAIM_STALE_AFTER → now). Exactly one UPDATE matches the row, on PostgreSQL and SQLite alike;
   that worker asks ROLLER, stores the token and clears the claim. The others poll the row with

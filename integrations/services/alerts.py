@@ -3,7 +3,7 @@
 A digest lists everything wrong with the connection right now. It goes out when at least one
 problem is new since the last digest; a problem that went away is forgotten, so it is news
 again if it comes back. Problems are those of the connection page
-(integrations.selectors_monitoring.connection_health), so the e-mail and the page agree.
+(integrations.selectors.health.connection_health), so the e-mail and the page agree.
 """
 
 import logging
@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from integrations.models import AlertState, Connection, WebhookEvent
 from integrations.registry import connector_get
-from integrations.selectors_monitoring import Problem, connection_health
+from integrations.selectors.health import Problem, connection_health
 
 logger = logging.getLogger(__name__)
 

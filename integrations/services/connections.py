@@ -8,6 +8,9 @@ from django.utils import timezone
 from integrations.errors import SyncError
 from integrations.models import Connection, WebhookEvent
 from integrations.registry import connector_get
+from integrations.services.connection_status import connection_status_set
+from integrations.services.dispatch import webhook_events_enqueue
+from integrations.services.import_runs import first_import_start, import_resume
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +22,7 @@ class ActivationError(SyncError):
 def connection_activate(*, connection: Connection) -> None:
     """Registers the connector's webhook and turns the connection active, all or nothing.
 
-    The connector's `on_activate` (for ROLLER: register the webhook with a new key) runs
+    The connector's `on_activate` (registering its webhook with a new key, say) runs
     first and stores what it got in its own transaction; only then does the connection turn
     active. When it raises, the connection keeps its status and the error says what to do.
 
@@ -29,15 +32,13 @@ def connection_activate(*, connection: Connection) -> None:
     commit; product syncs follow from the products schedule, which picks up every active
     connection with products on.
     """
-    from integrations.services.import_runs import first_import_start, import_resume
-
     spec = connector_get(connection.connector_type)
     if spec is None:
         raise ActivationError(f"No connector of type '{connection.connector_type}' is installed.")
     if spec.on_activate is not None:
         spec.on_activate(connection)
     with transaction.atomic():
-        _set_status(connection, Connection.Status.ACTIVE, reason="")
+        connection_status_set(connection=connection, status=Connection.Status.ACTIVE, reason="")
         if connection.activated_at is None:
             connection.activated_at = timezone.now()
             connection.save(update_fields=["activated_at"])
@@ -63,37 +64,16 @@ def connection_webhook_register_again(*, connection: Connection) -> None:
 
 def connection_pause(*, connection: Connection) -> None:
     """Webhooks keep being stored (and answered 200); they are processed on resume."""
-    _set_status(connection, Connection.Status.PAUSED, reason="")
+    connection_status_set(connection=connection, status=Connection.Status.PAUSED, reason="")
 
 
 def connection_resume(*, connection: Connection) -> int:
     """Active again; the events stored while paused go to the workers. Returns how many."""
-    from integrations.services.dispatch import webhook_events_enqueue
-
     with transaction.atomic():
-        _set_status(connection, Connection.Status.ACTIVE, reason="")
+        connection_status_set(connection=connection, status=Connection.Status.ACTIVE, reason="")
         waiting = list(
             WebhookEvent.objects.filter(connection=connection, status=WebhookEvent.Status.RECEIVED).values_list(
                 "pk", flat=True
             )
         )
         return webhook_events_enqueue(event_ids=waiting)
-
-
-def connection_mark_needs_attention(*, connection: Connection, reason: str) -> None:
-    """Something only a person can fix; `reason` says what and what to do about it."""
-    if connection.status == Connection.Status.PAUSED:
-        return
-    if connection.status == Connection.Status.NEEDS_ATTENTION and connection.status_reason == reason:
-        return
-    logger.warning("connection %s needs attention: %s", connection.pk, reason)
-    _set_status(connection, Connection.Status.NEEDS_ATTENTION, reason=reason)
-
-
-def _set_status(connection: Connection, status: str, *, reason: str) -> None:
-    connection.status = status
-    connection.status_reason = reason
-    connection.status_changed_at = timezone.now()
-    Connection.objects.filter(pk=connection.pk).update(
-        status=status, status_reason=reason, status_changed_at=connection.status_changed_at
-    )

@@ -5,8 +5,8 @@ from enum import StrEnum
 
 from django.db import transaction
 
+from integrations.batch import rows_where_in
 from integrations.models import Connection, Contact, ContactSourceLink
-from integrations.services.batch import rows_where_in
 
 
 class Removal(StrEnum):

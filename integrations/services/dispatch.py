@@ -15,8 +15,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.models import WebhookEvent
-from integrations.services.events import DISPATCHABLE_STATUSES, STALE_CLAIM
+from integrations.models import DISPATCHABLE_STATUSES, STALE_CLAIM, WebhookEvent
+from integrations.publishing import task_publish
 
 logger = logging.getLogger(__name__)
 Status = WebhookEvent.Status
@@ -46,11 +46,9 @@ def publish_chunks(event_ids: list[int]) -> list[list[int]]:
 
 
 def _publish(event_ids: list[int]) -> None:
-    from integrations.tasks import process_webhook_events
-
     for chunk in publish_chunks(event_ids):
         try:
-            process_webhook_events.apply_async(args=[chunk], retry=False)
+            task_publish("integrations.tasks.process_webhook_events", args=[chunk], retry=False)
         except Exception as exc:  # noqa: BLE001 - the broker may be down; the sweeper retries
             logger.warning("could not publish webhook events %s (%s); the sweeper will", chunk, exc)
             return

@@ -18,15 +18,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.errors import ConnectionBrokenError, RecordError, TransientError
-from integrations.models import Connection, WebhookEvent
+from integrations.models import DISPATCHABLE_STATUSES, STALE_CLAIM, Connection, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.registry import handler_for
+from integrations.services.connection_status import connection_mark_needs_attention
+from integrations.services.dispatch import webhook_events_enqueue
+from integrations.services.outcomes import outcomes_record
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-# Longer than any task's hard time limit: a claim older than this belongs to a dead worker.
-STALE_CLAIM = timedelta(minutes=10)
 Status = WebhookEvent.Status
 
 
@@ -158,19 +159,14 @@ def webhook_event_process(*, event_id: int, task_id: str) -> ProcessResult:
         return ProcessResult(Status.FAILED)
     except ConnectionBrokenError as exc:
         # Nothing will work until a person acts: keep the event for a replay, no retries.
-        from integrations.services.connections import connection_mark_needs_attention
-
         connection_mark_needs_attention(connection=connection, reason=str(exc))
-        _finish(event, status=Status.FAILED, reason=Reason.ROLLER_ERROR, last_error=str(exc), next_attempt_at=None)
+        _finish(event, status=Status.FAILED, reason=Reason.SOURCE_ERROR, last_error=str(exc), next_attempt_at=None)
         return ProcessResult(Status.FAILED)
     except TransientError as exc:
         return _retry_or_bury(event, error=str(exc), retry_after=exc.retry_after)
     except Exception as exc:
         logger.exception("webhook event %s failed unexpectedly", event.pk)
         return _retry_or_bury(event, error=f"{exc.__class__.__name__}: {exc}", retry_after=None)
-
-
-DISPATCHABLE_STATUSES = (Connection.Status.ACTIVE, Connection.Status.NEEDS_ATTENTION)
 
 
 def retry_delay(attempt: int) -> float:
@@ -197,8 +193,6 @@ def _finish(event: WebhookEvent, **fields) -> None:
 
 
 def _outcome(event: WebhookEvent, outcome: str, reason: str, detail: str) -> None:
-    from integrations.services.outcomes import outcomes_record
-
     outcomes_record(
         connection=event.connection,
         entity=Entity.EVENT,
@@ -243,7 +237,5 @@ def webhook_events_replay(
             reason="",
             last_error="",
         )
-    from integrations.services.dispatch import webhook_events_enqueue
-
     webhook_events_enqueue(event_ids=ids)
     return len(ids)

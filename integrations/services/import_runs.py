@@ -14,42 +14,15 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from integrations.models import Connection, SyncRun
-from integrations.registry import connector_get
-from integrations.services.events import DISPATCHABLE_STATUSES
+from integrations.import_plan import WINDOWED, first_import_plan
+from integrations.locality import connection_zone
+from integrations.models import DISPATCHABLE_STATUSES, Connection, SyncRun
+from integrations.publishing import task_publish
 from integrations.services.products_sync import products_sync_busy
-from integrations.windows import local_midnight, windows_count, zone_of
+from integrations.windows import local_midnight, windows_count
 
 logger = logging.getLogger(__name__)
 Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status
-
-WINDOWED = (Stream.WAIVERS, Stream.CONTACTS, Stream.ORDERS)
-
-
-def first_import_plan(*, connection: Connection, now: dt.datetime | None = None) -> list[tuple]:
-    """[(stream, start, end)] of the first import, in the order it runs (products: no range)."""
-    spec = connector_get(connection.connector_type)
-    now, tz = now or timezone.now(), zone_of(connection)
-    today = now.astimezone(tz).date()
-
-    def back(days: int) -> dt.datetime:
-        return local_midnight(today - dt.timedelta(days=days), tz)
-
-    # Up to the next whole minute: the source's window parameters have whole seconds, and what
-    # changed in the moments before the webhook was registered must not fall in between.
-    end = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
-    plan: list[tuple] = []
-    windowed = spec is not None and spec.read_window is not None and connection.contacts_enabled
-    if windowed:
-        waivers_days = max(connection.contacts_lookback_days, connection.orders_lookback_days)
-        plan.append((Stream.WAIVERS, back(waivers_days), end))
-    if spec is not None and spec.read_products is not None and connection.products_enabled:
-        plan.append((Stream.PRODUCTS, None, None))
-    if windowed:
-        plan.append((Stream.CONTACTS, back(connection.contacts_lookback_days), end))
-        plan.append((Stream.ORDERS, back(connection.orders_lookback_days), end))
-    return plan
-
 
 # --- starting ---------------------------------------------------------------------------------
 
@@ -71,7 +44,7 @@ def reimport_range(
 ) -> list[SyncRun]:
     """Reads [start, end) again (dates are venue-local days), waivers, contacts then orders,
     after whatever import the connection is busy with."""
-    tz, now = zone_of(connection), timezone.now()
+    tz, now = connection_zone(connection), timezone.now()
     start_at = local_midnight(start, tz) if not isinstance(start, dt.datetime) else start
     end_at = local_midnight(end, tz) if not isinstance(end, dt.datetime) else end
     end_at = min(end_at, now)
@@ -88,7 +61,7 @@ def reimport_range(
 
 
 def runs_queue(*, connection: Connection, kind: str, plan: list[tuple]) -> list[SyncRun]:
-    tz = zone_of(connection)
+    tz = connection_zone(connection)
     runs = []
     for stream, start, end in plan:
         total = 1 if start is None else windows_count(start, end, tz)
@@ -158,10 +131,8 @@ def import_resume(*, connection: Connection) -> int:
 
 
 def window_publish(*, sync_run_id: int) -> None:
-    from integrations.tasks_sync import import_window
-
     try:
-        import_window.apply_async(args=[sync_run_id], retry=False)
+        task_publish("integrations.tasks_sync.import_window", args=[sync_run_id], retry=False)
     except Exception as exc:  # noqa: BLE001 - the broker may be down; imports_sweep publishes again
         logger.warning("could not publish import window of run %s (%s); the sweeper will", sync_run_id, exc)
 

@@ -19,17 +19,17 @@ from django.db.models import F
 from django.utils import timezone
 
 from integrations.errors import ConnectionBrokenError, SyncError, TransientError
+from integrations.locality import connection_zone
 from integrations.minors import minors_known
-from integrations.models import Connection, SyncRun
+from integrations.models import DISPATCHABLE_STATUSES, Connection, SyncRun
 from integrations.records import RecordBatch
 from integrations.registry import connector_get
 from integrations.services.contacts import contacts_linked
-from integrations.services.events import DISPATCHABLE_STATUSES
 from integrations.services.import_runs import imports_continue, window_publish
 from integrations.services.ingest import batches, ingest
 from integrations.services.products_sync import products_sync_execute
 from integrations.services.runs import StepResult, retry_or_fail, run_fail
-from integrations.windows import window_end, zone_of
+from integrations.windows import window_end
 
 logger = logging.getLogger(__name__)
 Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status
@@ -62,7 +62,7 @@ def _window_process(run: SyncRun, *, attempt: int) -> StepResult:
         return result
     spec = connector_get(connection.connector_type)
     start = run.cursor or run.window_start
-    end = window_end(start, run.window_end, zone_of(connection))
+    end = window_end(start, run.window_end, connection_zone(connection))
     try:
         records = spec.read_window(connection, run.stream, start, end)
         records.people = _holders_read(spec, connection, records)

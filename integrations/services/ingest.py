@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 
+from integrations.batch import rows_where_in
 from integrations.minors import is_minor, minor_remember, minors_known
 from integrations.models import Connection, Contact, Order, SyncRun, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.records import ContactData, OrderData, OutcomeData, RecordBatch
 from integrations.rules import Decision, contact_decide, contact_prepare, order_decide
-from integrations.services.batch import rows_where_in
 from integrations.services.contacts import Removal, contact_guest_delete, contact_minor_forget, contacts_linked
 from integrations.services.outcomes import outcomes_record
 from integrations.services.upserts import ProductsMissing, contacts_upsert, orders_upsert, products_upsert
@@ -190,7 +190,7 @@ def removals_ingest(run: _Run) -> None:
         run.outcome(
             Entity.CONTACT,
             Outcome.DELETED,
-            reason=Reason.DELETED_IN_ROLLER,
+            reason=Reason.DELETED_AT_SOURCE,
             source_id=source_id,
             detail=REMOVAL_DETAIL[removal],
         )

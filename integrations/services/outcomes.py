@@ -7,17 +7,17 @@ having no contact, this month" can still be answered.
 
 from collections import Counter
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connection as db
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from integrations.batch import rows_insert
+from integrations.locality import connection_zone
 from integrations.models import Connection, OutcomeDailyCount, RecordOutcome, SyncRun, WebhookEvent
 from integrations.outcomes import Reason
 from integrations.records import OutcomeData
-from integrations.services.batch import rows_insert
 
 
 def outcomes_record(
@@ -71,11 +71,7 @@ def outcomes_record(
 
 def _daily_counts_add(connection: Connection, counts: Counter) -> None:
     """count = count + n, in one INSERT … ON CONFLICT, so concurrent workers never lose one."""
-    try:
-        zone = ZoneInfo(connection.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    day = timezone.localdate(timezone=zone)  # the venue's day, as the account's users see it
+    day = timezone.localdate(timezone=connection_zone(connection))  # the venue's day, as the account's users see it
     qn = db.ops.quote_name
     table = qn(OutcomeDailyCount._meta.db_table)
     key = ", ".join(qn(c) for c in ("connection_id", "day", "entity", "outcome", "reason"))

@@ -24,11 +24,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from integrations.errors import ConnectionBrokenError, SyncError, TransientError
-from integrations.models import Connection, Product, SyncRun
+from integrations.models import DISPATCHABLE_STATUSES, Connection, Product, SyncRun
 from integrations.outcomes import Entity, Outcome, Reason
+from integrations.publishing import task_publish
 from integrations.records import ProductData, ProductsRead, RecordBatch
 from integrations.registry import connector_get
-from integrations.services.events import DISPATCHABLE_STATUSES
 from integrations.services.ingest import BATCH_SIZE, ingest
 from integrations.services.runs import StepResult, retry_or_fail, run_fail
 
@@ -102,10 +102,8 @@ def products_sync_busy(*, connection: Connection, exclude_pk: int | None = None)
 
 
 def _publish(sync_run_id: int) -> None:
-    from integrations.tasks_sync import sync_products
-
     try:
-        sync_products.apply_async(args=[sync_run_id], retry=False)
+        task_publish("integrations.tasks_sync.sync_products", args=[sync_run_id], retry=False)
     except Exception as exc:  # noqa: BLE001 - the broker may be down; the next tick queues another
         logger.warning("could not publish product sync run %s (%s)", sync_run_id, exc)
 

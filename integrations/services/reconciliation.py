@@ -1,7 +1,7 @@
 """Reconciliation: a pass over the recent days that heals what the webhooks missed.
 
-Daily by default, early in the morning venue time (ROLLER asks for reporting use at most once a
-day, ideally between 01:00 and 07:00). A pass queues a re-read of the last few days (signed
+Daily by default, early in the morning venue time (sources ask for bulk reporting reads to be
+rare and at quiet hours). A pass queues a re-read of the last few days (signed
 waivers, contacts, orders) behind whatever the connection is importing, through the same rules
 and upserts as everything else. What it writes was missing or older in the store, so those rows
 and their outcomes are marked healed: a broken webhook shows up instead of hiding. The same
@@ -19,12 +19,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.errors import ConnectionBrokenError
-from integrations.models import Connection, SyncRun
+from integrations.locality import connection_zone
+from integrations.models import DISPATCHABLE_STATUSES, Connection, SyncRun
+from integrations.publishing import task_publish
 from integrations.registry import connector_get
-from integrations.services.connections import connection_mark_needs_attention
-from integrations.services.events import DISPATCHABLE_STATUSES
+from integrations.services.connection_status import connection_mark_needs_attention
 from integrations.services.import_runs import WINDOWED, chain_runs, imports_continue, runs_queue
-from integrations.windows import local_midnight, zone_of
+from integrations.windows import local_midnight
 
 logger = logging.getLogger(__name__)
 Kind, Status = SyncRun.Kind, SyncRun.Status
@@ -35,7 +36,7 @@ SETTLE = dt.timedelta(minutes=15)
 
 def reconciliation_slot(*, connection: Connection, now: dt.datetime) -> dt.datetime:
     """The latest moment, at or before `now`, a pass was due for this connection."""
-    tz = zone_of(connection)
+    tz = connection_zone(connection)
     hour = int(getattr(settings, "RECONCILIATION_HOUR", 4))
     every = dt.timedelta(hours=max(1, int(getattr(settings, "RECONCILIATION_EVERY_HOURS", 24))))
     local = now.astimezone(tz)
@@ -70,7 +71,7 @@ def reconciliation_dispatch_due(*, now: dt.datetime | None = None) -> int:
 def reconciliation_start(*, connection: Connection, now: dt.datetime | None = None) -> list[SyncRun]:
     """Queues a pass over the last RECONCILIATION_LOOKBACK_DAYS days and checks the webhook."""
     now = now or timezone.now()
-    tz = zone_of(connection)
+    tz = connection_zone(connection)
     days = int(getattr(settings, "RECONCILIATION_LOOKBACK_DAYS", 3))
     start = local_midnight(now.astimezone(tz).date() - dt.timedelta(days=days), tz)
     end = now - SETTLE
@@ -107,9 +108,7 @@ def webhook_check(*, connection: Connection) -> str | None:
 
 
 def _publish_check(connection_id: int) -> None:
-    from integrations.tasks_sync import check_webhook
-
     try:
-        check_webhook.apply_async(args=[connection_id], retry=False)
+        task_publish("integrations.tasks_sync.check_webhook", args=[connection_id], retry=False)
     except Exception as exc:  # noqa: BLE001 - the broker may be down; tomorrow's pass checks again
         logger.warning("could not publish the webhook check of connection %s (%s)", connection_id, exc)

@@ -2,7 +2,7 @@
 
 Raw bodies are blanked, not deleted with their event: the event row (message id, type,
 status, booking reference, times) is small and holds nothing personal, and it is what
-recognises a message ROLLER delivers again (at least once, in no set order), so a very late
+recognises a message the source delivers again (at least once, in no set order), so a very late
 redelivery is still answered "already have it" instead of being processed a second time.
 Bodies of failed and dead events are kept: a replay needs them, and the admin shows them
 until someone has dealt with them.

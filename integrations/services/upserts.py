@@ -19,10 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.models import Connection, Contact, ContactSourceLink, Order, OrderLine, Product
-from integrations.outcomes import Outcome
-from integrations.records import ContactData, OrderData, ProductData
-from integrations.services.batch import (
+from integrations.batch import (
     Written,
     ids_by,
     newest_per_key,
@@ -31,6 +28,9 @@ from integrations.services.batch import (
     rows_where_in,
     table,
 )
+from integrations.models import Connection, Contact, ContactSourceLink, Order, OrderLine, Product
+from integrations.outcomes import Outcome
+from integrations.records import ContactData, OrderData, ProductData
 
 
 @dataclass(frozen=True, slots=True)

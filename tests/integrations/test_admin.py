@@ -14,7 +14,8 @@ from integrations.models import Connection, Order, OrderLine, RecordOutcome, Syn
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.roller.models import RollerSettings
 from integrations.roller.services import roller_connection_create
-from integrations.services.connections import connection_activate, connection_mark_needs_attention
+from integrations.services.connection_status import connection_mark_needs_attention
+from integrations.services.connections import connection_activate
 from integrations.services.outcomes import outcomes_record
 from tests.factories import (
     AccountFactory,

@@ -60,7 +60,7 @@ class FakeSource:
             return version is not None and start <= version < end
 
         records = RecordBatch()
-        if stream == Stream.WAIVERS:
+        if stream == Stream.AGES:
             records.ages = [waiver for version, waiver in self.waivers if inside(version)]
             records.records_seen = len(records.ages)
         elif stream == Stream.CONTACTS:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from integrations.models import Connection, OutcomeDailyCount, SyncRun, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.records import OutcomeData
-from integrations.selectors_monitoring import venue_today
+from integrations.selectors.monitoring import venue_today
 from integrations.services.outcomes import outcomes_record
 from tests.factories import (
     ConnectionFactory,

@@ -16,8 +16,9 @@ from integrations.models import Account, Connection, OutcomeDailyCount, SyncRun,
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.roller.models import RollerSettings
 from integrations.roller.services import roller_connection_create, roller_venue_refresh
-from integrations.selectors_monitoring import venue_today
-from integrations.services import import_runs, import_windows, imports
+from integrations.selectors.monitoring import venue_today
+from integrations.selectors.progress import import_progress
+from integrations.services import import_runs, import_windows
 from integrations.services.accounts import account_user_ensure
 from integrations.services.connections import connection_activate
 from integrations.services.dispatch import webhook_events_dispatch
@@ -134,7 +135,7 @@ def test_screenshots_of_the_connection_page_with_sandbox_data(
     past_week_history(venue)
     assert WebhookEvent.objects.filter(connection=venue, status="processed").exists()
     assert not WebhookEvent.objects.filter(connection=venue, status__in=["received", "failed", "dead"]).exists()
-    progress = imports.import_progress(connection=venue)
+    progress = import_progress(connection=venue)
     assert 0 < progress.windows_done < progress.windows_total  # the first import is under way
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

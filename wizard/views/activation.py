@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.errors import SyncError
 from integrations.models import Connection, SyncRun
-from integrations.selectors import connection_for_user
+from integrations.selectors.accounts import connection_for_user
 from integrations.services.connections import connection_activate
 from wizard import steps
 from wizard.services import connector_setup, wizard_step_complete

@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseLocation
 
 from integrations.models import Connection
 from integrations.registry import connector_get
-from integrations.selectors import connection_for_user
+from integrations.selectors.accounts import connection_for_user
 from wizard import steps
 
 PARTIAL = "wizard"

@@ -20,20 +20,21 @@ from django.views.decorators.vary import vary_on_headers
 from integrations.errors import SyncError
 from integrations.models import Connection, RecordOutcome, SyncRun
 from integrations.outcomes import Entity, Outcome
-from integrations.selectors import connection_for_user
-from integrations.selectors_monitoring import (
+from integrations.selectors.accounts import connection_for_user
+from integrations.selectors.health import connection_health
+from integrations.selectors.monitoring import (
     CHART_OUTCOMES,
     DayCounts,
     connection_counts,
-    connection_health,
-    first_import_progress,
     outcomes_by_day,
     reason_label,
     recent_outcomes,
     skipped_by_reason,
 )
+from integrations.selectors.progress import first_import_progress
 from integrations.services.connections import connection_webhook_register_again
 from integrations.services.events import webhook_events_replay
+from integrations.services.products_sync import products_sync_start
 from wizard.views.common import connector_label
 
 TEMPLATE = "wizard/connection/detail.html"
@@ -66,11 +67,6 @@ def connection_live(request, public_id):
 @require_POST
 def connection_sync_products(request, public_id):
     connection = connection_for_user(request.user, public_id)
-    try:
-        from integrations.services.products_sync import products_sync_start
-    except ImportError:
-        messages.error(request, "Syncing products is not available yet.")
-        return _back(connection)
     if connection.status == Connection.Status.DRAFT:
         messages.error(request, "Finish setting up the connection first.")
     elif not connection.products_enabled:

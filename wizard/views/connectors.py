@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.views.decorators.http import require_GET
 
 from integrations.registry import connectors_all
-from integrations.selectors import connections_for_user
+from integrations.selectors.accounts import connections_for_user
 from wizard import steps
 from wizard.views.common import connection_page_url, connector_label, render_page
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations.errors import SyncError
 from integrations.models import Connection
-from integrations.selectors import connection_for_user
+from integrations.selectors.accounts import connection_for_user
 from integrations.services.connections import connection_pause, connection_resume
 from wizard.forms import DeleteForm
 from wizard.services import connection_delete, connector_setup, synced_data_counts

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.registry import connector_get, connectors_all
-from integrations.selectors import account_for_user, connection_for_user
+from integrations.selectors.accounts import account_for_user, connection_for_user
 from wizard import steps
 from wizard.forms import ContactsForm, PresetForm, ProductsForm, SettingsForm
 from wizard.services import connector_setup, draft_create, preset_choose, preview_start, wizard_step_complete

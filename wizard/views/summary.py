@@ -8,7 +8,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from integrations.models import Connection
 from integrations.presets import DEFAULT_PRESET
-from integrations.selectors import connection_for_user
+from integrations.selectors.accounts import connection_for_user
+from integrations.selectors.progress import first_import_estimate
 from wizard import steps
 from wizard.models import Preview
 from wizard.services import connector_setup, preview_latest, preview_start, settings_fingerprint, wizard_step_complete
@@ -149,10 +150,6 @@ def summary_sections(connection: Connection) -> list[dict]:
 
 def import_estimate(connection: Connection) -> dict | None:
     """The first import's estimated calls and duration (the imports service's own estimate)."""
-    try:
-        from integrations.services.imports import first_import_estimate
-    except ImportError:
-        return None
     estimate = first_import_estimate(connection=connection)
     return {"calls": estimate.calls, "seconds": estimate.seconds, "text": duration_text(estimate.seconds)}
 

@@ -107,7 +107,7 @@ def _page(app: Sandbox, request: Request, collect: Callable[[], Rows], page: int
         "totalPages": math.ceil(len(rows.records) / size),
         "totalItems": len(rows.records),
     }
-    # The spec spells it itemsPerpage; the docs say itemsPerPage (roller-api.md U9).
+    # The spec spells it itemsPerpage; the docs say itemsPerPage (docs/roller-facts.md, Reporting API).
     key = app.config.items_per_page_key
     for name in ("itemsPerPage", "itemsPerpage"):
         if key in (name, "both"):

@@ -172,7 +172,7 @@ def webhook_create(app: Sandbox, request: Request) -> Response:
 
 
 def webhook_list(app: Sandbox) -> Response:
-    # The spec shows one object; a list is what a "get webhooks" must mean (roller-api.md U11).
+    # The spec shows one object; a list is what a "get webhooks" must mean (docs/roller-facts.md, Payload shapes).
     with app.store.lock:
         return json_response(200, [_webhook_body(h) for h in app.store.webhooks.values()])
 

@@ -113,7 +113,7 @@ def token_endpoint(request: Request, config: SandboxConfig, tokens: Tokens, limi
         config.noaccess_client_id: config.noaccess_client_secret,
     }
     if client_id is None or secret is None or known.get(client_id) != secret:
-        # Not documented by ROLLER; an OAuth-style answer (roller-api.md U6).
+        # Not documented by ROLLER; an OAuth-style answer (docs/roller-facts.md, Tokens).
         return json_response(400, {"error": "invalid_client"})
     retry_after = limiter.check(client_id, "token")
     if retry_after is not None:

@@ -1,6 +1,6 @@
 """Records -> Reporting (Data) API rows, after reporting-api.yaml.
 
-Every id is a string here, unlike the REST API (roller-api.md U15). Dates are UTC with `Z`
+Every id is a string here, unlike the REST API (docs/roller-facts.md, Reporting API). Dates are UTC with `Z`
 unless the client asked for venue offsets with `TimeZone-Designators: offset`.
 """
 

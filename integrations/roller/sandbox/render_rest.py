@@ -73,7 +73,7 @@ def customer_detail(record: Guest, *, include_flags: bool = True) -> dict[str, A
         "firstName": record.first_name,
         "lastName": record.last_name,
         "acceptMarketing": record.accept_marketing,
-        # Not in the CustomerDetail model yet; newer payloads carry it (roller-api.md U16).
+        # Not in the CustomerDetail model yet; newer payloads carry it (docs/roller-facts.md, Payload shapes).
         "acceptMarketingSms": record.accept_marketing_sms,
     }
     _put(body, "email", record.email)

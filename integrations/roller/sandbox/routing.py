@@ -55,7 +55,7 @@ def empty(status: int, **headers: str) -> Response:
 
 
 def validation_error(errors: dict[str, list[str]]) -> Response:
-    """ROLLER runs on ASP.NET; its 400s are assumed to look like ASP.NET's (roller-api.md U7)."""
+    """ROLLER runs on ASP.NET; its 400s are assumed to look like ASP.NET's (docs/roller-facts.md, Payload shapes)."""
     return Response(
         400,
         {

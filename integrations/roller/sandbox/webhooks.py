@@ -2,7 +2,7 @@
 
 ROLLER sends only the optional booking blocks a subscription `include`s, and applies its
 `filter` (sales channel, triggering app, product type/id/category) before sending.
-Enum values in subscriptions are matched case-insensitively (roller-api.md U18).
+Enum values in subscriptions are matched case-insensitively (docs/roller-facts.md, Payload shapes).
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ from integrations.roller.errors import (
     UnexpectedResponse,
 )
 from integrations.roller.models import RollerSettings
-from integrations.roller.parsing import PayloadError, VenueRecord, parse_venue
+from integrations.roller.parsing.payloads import parse_venue
+from integrations.roller.parsing.records import PayloadError, VenueRecord
 from integrations.roller.setup.forms import CredentialsForm
 from integrations.roller.tokens import InMemoryTokenStore
 from integrations.setup import SourceAccount

@@ -22,16 +22,14 @@ from integrations.roller import mapping
 from integrations.roller.client import RollerClient
 from integrations.roller.errors import NotFound
 from integrations.roller.models import RollerSettings
-from integrations.roller.parsing import (
-    BookingRecord,
-    GuestRecord,
-    PayloadError,
+from integrations.roller.parsing.payloads import (
     group_booking_item_rows,
     parse_booking_item_rows,
     parse_guest,
     parse_reporting_guest,
     parse_signed_waivers,
 )
+from integrations.roller.parsing.records import BookingRecord, GuestRecord, PayloadError
 
 PREVIEW_DAYS = 7
 MAX_BOOKINGS = 300  # "up to a few hundred": enough to show the shape, few calls to ROLLER

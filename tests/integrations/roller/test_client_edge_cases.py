@@ -82,20 +82,20 @@ def test_a_page_count_that_keeps_growing_is_stopped(mocked):
 def test_paging_stops_at_the_hard_cap(mocked):
     for number in range(1, 5):
         mocked.get(
-            f"{BASE}/data/waivers",
-            json=page(number, 4, [{"waiverId": str(number)}]),
+            f"{BASE}/data/products",
+            json=page(number, 4, [{"productId": str(number)}]),
             match=[responses.matchers.query_param_matcher({"pageNumber": str(number), "pageSize": "1"})],
         )
 
     with pytest.raises(UnexpectedResponse, match="more than 3 pages"):
-        list(make_client(page_size=1, max_pages=3).iter_waivers())
+        list(make_client(page_size=1, max_pages=3).iter_products())
 
 
 def test_an_answer_that_is_not_a_page_is_refused(mocked):
-    mocked.get(f"{BASE}/data/waivers", json=[{"waiverId": "1"}])
+    mocked.get(f"{BASE}/data/products", json=[{"productId": "1"}])
 
     with pytest.raises(UnexpectedResponse, match="not a page"):
-        list(make_client().iter_waivers())
+        list(make_client().iter_products())
 
 
 def test_pages_are_fetched_only_as_they_are_read(mocked):

@@ -230,7 +230,7 @@ def test_a_guest_deleted_in_roller_takes_its_contact_and_orders_with_it(connecti
     assert not Contact.objects.filter(connection=connection).exists()
     assert not Order.objects.filter(connection=connection).exists()
     assert not ContactSourceLink.objects.filter(connection=connection).exists()
-    assert outcomes(event, Entity.CONTACT) == [(Outcome.DELETED, Reason.DELETED_IN_ROLLER)]
+    assert outcomes(event, Entity.CONTACT) == [(Outcome.DELETED, Reason.DELETED_AT_SOURCE)]
     body = json.loads(event.body)["data"]
     assert "firstName" not in body and "email" not in body and body["customerId"] == guest_id
 

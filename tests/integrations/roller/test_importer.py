@@ -95,7 +95,7 @@ def test_the_first_import_reads_each_stream_in_one_day_windows_and_stores_what_t
     runs = SyncRun.objects.filter(connection=connection, kind=Kind.FIRST_IMPORT)
     assert set(runs.values_list("status", flat=True)) == {Status.SUCCEEDED}
     assert (
-        windows(connection, Stream.WAIVERS),
+        windows(connection, Stream.AGES),
         windows(connection, Stream.CONTACTS),
         windows(connection, Stream.ORDERS),
     ) == (4, 4, 3)

@@ -14,7 +14,7 @@ from integrations.roller.mapping import (
     product_data_from_line,
     product_data_from_record,
 )
-from integrations.roller.parsing import (
+from integrations.roller.parsing.payloads import (
     parse_booking,
     parse_booking_item_rows,
     parse_customer_detail,

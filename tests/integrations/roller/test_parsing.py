@@ -10,10 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from integrations.roller.parsing import (
+from integrations.roller.parsing.payloads import (
     EVENT_TYPES,
     OBJECT_TYPES,
-    PayloadError,
     group_booking_item_rows,
     parse_booking,
     parse_booking_item_rows,
@@ -23,10 +22,10 @@ from integrations.roller.parsing import (
     parse_products,
     parse_reporting_guest,
     parse_reporting_product,
-    parse_reporting_waiver,
     parse_signed_waivers,
     parse_venue,
 )
+from integrations.roller.parsing.records import PayloadError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -406,12 +405,6 @@ def test_reporting_signed_waivers_name_the_guest_customer_id():
 
     assert (adult.guest_id, minor.guest_id, minor.parent_signed_waiver_id) == ("64310293", "64310294", "18829121")
     assert minor.modified_at == dt.datetime(2026, 6, 30, 7, 5, tzinfo=UTC)  # modifiedDate wins over createdDate
-
-
-def test_reporting_waivers_give_the_minor_age_limit():
-    (waiver,) = (parse_reporting_waiver(row) for row in load("reporting_waivers")["items"])
-
-    assert (waiver.waiver_id, waiver.name, waiver.minor_age_limit_years) == ("13", "Bounce Around Waiver", 18)
 
 
 # --- products and venue --------------------------------------------------------------------

@@ -4,7 +4,12 @@ import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from integrations.roller.parsing import parse_booking, parse_customer_detail, parse_envelope, parse_signed_waivers
+from integrations.roller.parsing.payloads import (
+    parse_booking,
+    parse_customer_detail,
+    parse_envelope,
+    parse_signed_waivers,
+)
 from integrations.roller.redaction import booking_body_redact, guest_body_redact, waiver_body_redact
 
 FIXTURES = Path(__file__).parent / "fixtures"

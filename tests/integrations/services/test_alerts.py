@@ -7,7 +7,8 @@ from django.core import mail
 from integrations.models import AlertState, Connection, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.services.alerts import alerts_send
-from integrations.services.connections import connection_mark_needs_attention, connection_resume
+from integrations.services.connection_status import connection_mark_needs_attention
+from integrations.services.connections import connection_resume
 from integrations.services.outcomes import outcomes_record
 from tests.factories import ConnectionFactory, UserFactory, WebhookEventFactory
 

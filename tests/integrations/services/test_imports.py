@@ -21,7 +21,8 @@ from integrations.models import Connection, Contact, KnownMinor, Order, RecordOu
 from integrations.outcomes import Outcome, Reason
 from integrations.records import AgeEvidence, ContactData, OrderData, OrderLineData
 from integrations.rules import contact_prepare
-from integrations.services import import_windows, imports
+from integrations.selectors.progress import ImportProgress, first_import_estimate, import_progress
+from integrations.services import import_windows
 from integrations.services.connections import connection_activate, connection_pause
 from integrations.services.import_runs import (
     first_import_start,
@@ -32,7 +33,6 @@ from integrations.services.import_runs import (
     runs_queue,
 )
 from integrations.services.import_windows import import_window_process
-from integrations.services.imports import first_import_estimate, import_progress
 from integrations.services.upserts import contacts_upsert
 from tests.factories import ConnectionFactory, ContactFactory
 from tests.support.fake_source import TYPE, FakeSource
@@ -85,8 +85,8 @@ def test_the_first_import_reads_waivers_then_products_then_contacts_then_orders_
     worker.drain()
 
     order = [stream for stream, _start, _end in source.reads]
-    assert order == [Stream.WAIVERS] * 4 + [Stream.PRODUCTS] + [Stream.CONTACTS] * 4 + [Stream.ORDERS] * 3
-    for stream, days in ((Stream.WAIVERS, 3), (Stream.CONTACTS, 3), (Stream.ORDERS, 2)):
+    assert order == [Stream.AGES] * 4 + [Stream.PRODUCTS] + [Stream.CONTACTS] * 4 + [Stream.ORDERS] * 3
+    for stream, days in ((Stream.AGES, 3), (Stream.CONTACTS, 3), (Stream.ORDERS, 2)):
         run = SyncRun.objects.get(connection=connection, stream=stream)
         windows = reads(source, stream)
         today = timezone.localdate(timezone=AMS)
@@ -145,7 +145,7 @@ def test_minors_are_learnt_from_waivers_before_contacts_are_imported(connection,
     assert list(Contact.objects.values_list("match_value", flat=True)) == ["a1@example.com"]
     assert KnownMinor.objects.filter(connection=connection).count() == 1
     assert not Order.objects.exists()
-    assert SyncRun.objects.get(stream=Stream.WAIVERS).counts == {"waiver.skipped.minor": 1}
+    assert SyncRun.objects.get(stream=Stream.AGES).counts == {"waiver.skipped.minor": 1}
     assert SyncRun.objects.get(stream=Stream.CONTACTS).counts == {"contact.created": 1, "contact.skipped.minor": 1}
     assert SyncRun.objects.get(stream=Stream.ORDERS).counts == {"order.skipped.minor": 1}
 
@@ -230,7 +230,7 @@ def test_a_rate_limited_window_is_retried_after_the_sources_wait_and_nothing_is_
 
 def test_when_the_waivers_fail_no_contact_is_imported_until_the_import_is_resumed(connection, source, worker):
     source.guests = [guest("g1", ago(days=1))]
-    source.failures[Stream.WAIVERS] = ConnectionBrokenError("The source rejected our credentials: enter new ones.")
+    source.failures[Stream.AGES] = ConnectionBrokenError("The source rejected our credentials: enter new ones.")
     worker.call(first_import_start, connection=connection)
     worker.drain()
 
@@ -238,7 +238,7 @@ def test_when_the_waivers_fail_no_contact_is_imported_until_the_import_is_resume
     assert connection.status == Connection.Status.NEEDS_ATTENTION
     assert "enter new ones" in connection.status_reason
     statuses = dict(SyncRun.objects.values_list("stream", "status"))
-    assert statuses[Stream.WAIVERS] == Status.FAILED
+    assert statuses[Stream.AGES] == Status.FAILED
     assert (statuses[Stream.CONTACTS], statuses[Stream.ORDERS]) == (Status.QUEUED, Status.QUEUED)
     assert not Contact.objects.exists()
 
@@ -329,7 +329,7 @@ def test_progress_shows_windows_done_of_total_records_so_far_and_time_left(conne
     assert progress.eta_seconds is not None and progress.eta_seconds >= 0
 
     worker.drain()
-    assert import_progress(connection=connection) == imports.ImportProgress(12, 12, 3, 0, Status.SUCCEEDED)
+    assert import_progress(connection=connection) == ImportProgress(12, 12, 3, 0, Status.SUCCEEDED)
 
 
 # --- starting -----------------------------------------------------------------------------------
@@ -340,7 +340,7 @@ def test_activation_queues_the_first_import_once(source, worker):
 
     worker.call(connection_activate, connection=draft)
     assert list(SyncRun.objects.order_by("pk").values_list("stream", "kind", "status")) == [
-        (Stream.WAIVERS, Kind.FIRST_IMPORT, Status.RUNNING),
+        (Stream.AGES, Kind.FIRST_IMPORT, Status.RUNNING),
         (Stream.PRODUCTS, Kind.FIRST_IMPORT, Status.QUEUED),
         (Stream.CONTACTS, Kind.FIRST_IMPORT, Status.QUEUED),
         (Stream.ORDERS, Kind.FIRST_IMPORT, Status.QUEUED),

@@ -276,7 +276,7 @@ def test_people_deleted_at_the_source_take_their_contact_with_them(connection):
     result = run(connection, removed=["g1"])
 
     assert not Contact.objects.exists() and not Order.objects.exists()
-    assert result.counts == {f"contact.deleted.{Reason.DELETED_IN_ROLLER}": 1}
+    assert result.counts == {f"contact.deleted.{Reason.DELETED_AT_SOURCE}": 1}
 
 
 # --- products -----------------------------------------------------------------------------------

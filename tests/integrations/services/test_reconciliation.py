@@ -65,7 +65,7 @@ def test_the_pass_is_due_once_a_day_at_the_venues_early_morning_hour(connection,
 
     assert worker.call(reconciliation_dispatch_due, now=at(today, 4, 1)) == 1
     assert sorted(SyncRun.objects.filter(kind=Kind.RECONCILIATION).values_list("stream", flat=True)) == sorted(
-        [Stream.WAIVERS, Stream.CONTACTS, Stream.ORDERS]
+        [Stream.AGES, Stream.CONTACTS, Stream.ORDERS]
     )
     worker.drain()
     assert worker.call(reconciliation_dispatch_due, now=at(today, 9)) == 0  # once a day

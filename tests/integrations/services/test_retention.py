@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from integrations.models import OutcomeDailyCount, RecordOutcome, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
-from integrations.selectors_monitoring import outcomes_by_day, venue_today
+from integrations.selectors.monitoring import outcomes_by_day, venue_today
 from integrations.services.outcomes import outcomes_record
 from integrations.services.retention import retention_purge
 from tests.factories import ConnectionFactory, WebhookEventFactory

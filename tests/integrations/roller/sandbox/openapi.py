@@ -3,11 +3,11 @@
 Two flavours:
 
 * `lenient`: the files as published, with the one documented correction that real
-  payloads need (roller-api.md U10): `BookingDetail.items` is an array of `Items`, and
+  payloads need (docs/roller-facts.md, Payload shapes): `BookingDetail.items` is an array of `Items`, and
   consequently `Items.tickets` an array of `BookingTicket` (ROLLER sends both as arrays).
 * `strict`: additionally every object is closed (`additionalProperties: false`), so a field
   the sandbox invents or misspells fails. The only fields allowed beyond the files are the
-  ones roller-api.md documents as sent anyway, listed in STRICT_EXTRAS.
+  ones docs/roller-facts.md records as sent anyway, listed in STRICT_EXTRAS.
 """
 
 from __future__ import annotations

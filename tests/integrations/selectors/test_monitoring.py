@@ -9,18 +9,17 @@ from django.utils import timezone
 
 from integrations.models import Connection, OutcomeDailyCount, RecordOutcome, SyncRun, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
-from integrations.selectors_monitoring import (
-    ImportProgressView,
+from integrations.selectors.health import connection_health
+from integrations.selectors.monitoring import (
     connection_counts,
-    connection_health,
     connections_annotate_counts,
-    first_import_progress,
     outcomes_by_day,
     recent_outcomes,
     skipped_by_reason,
     skipped_by_reason_for_connections,
     venue_today,
 )
+from integrations.selectors.progress import ImportProgressView, first_import_progress
 from tests.factories import (
     ConnectionFactory,
     ContactFactory,

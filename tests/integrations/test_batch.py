@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from integrations.batch import ids_by, rows_upsert, rows_where_in
 from integrations.models import Contact, ContactSourceLink
-from integrations.services.batch import ids_by, rows_upsert, rows_where_in
 from tests.factories import ConnectionFactory, ContactFactory, ContactSourceLinkFactory
 
 pytestmark = pytest.mark.django_db

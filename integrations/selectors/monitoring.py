@@ -1,18 +1,17 @@
-"""Reads behind the monitoring views: the connection page, the operators' admin, the alerts.
+"""Counts behind the monitoring views: the connection page, the operators' admin, the alerts.
 
 Each function answers one question about one connection (or one page of connections) in a
 fixed number of queries. Days are the venue's days, as the daily counts are.
 """
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
+from integrations.locality import connection_zone
 from integrations.models import (
     Connection,
     Contact,
@@ -36,19 +35,12 @@ CHART_OUTCOMES = (
 )
 
 
-def venue_zone(connection: Connection) -> ZoneInfo:
-    try:
-        return ZoneInfo(connection.time_zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def venue_today(connection: Connection) -> dt.date:
-    return timezone.localdate(timezone=venue_zone(connection))
+    return timezone.localdate(timezone=connection_zone(connection))
 
 
 def _venue_midnight(connection: Connection, day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=venue_zone(connection))
+    return dt.datetime.combine(day, dt.time.min, tzinfo=connection_zone(connection))
 
 
 # --- counters -----------------------------------------------------------------------------
@@ -246,117 +238,3 @@ def skipped_by_reason_for_connections(*, connection_ids: list[int], now: dt.date
 
 def recent_outcomes(*, connection: Connection, limit: int = 15) -> list[RecordOutcome]:
     return list(RecordOutcome.objects.filter(connection=connection).order_by("-created_at", "-pk")[:limit])
-
-
-# --- the first import ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImportProgressView:
-    windows_done: int
-    windows_total: int
-    records: int
-    eta_seconds: float | None
-    status: str
-
-    @property
-    def percent(self) -> int:
-        if not self.windows_total:
-            return 0
-        return min(100, round(100 * self.windows_done / self.windows_total))
-
-    @property
-    def finished(self) -> bool:
-        return self.windows_total > 0 and self.windows_done >= self.windows_total
-
-    @property
-    def time_left(self) -> str:
-        if self.eta_seconds is None or self.finished:
-            return ""
-        minutes = round(self.eta_seconds / 60)
-        if minutes < 1:
-            return "less than a minute to go"
-        if minutes < 90:
-            return f"about {minutes} minute{'s' if minutes != 1 else ''} to go"
-        return f"about {round(minutes / 60)} hours to go"
-
-
-def first_import_progress(*, connection: Connection) -> ImportProgressView | None:
-    """The first import's progress bar, or None when there was no first import."""
-    from integrations.services.imports import import_progress
-
-    progress = import_progress(connection=connection)
-    if not progress.windows_total:
-        return None
-    return ImportProgressView(
-        windows_done=progress.windows_done,
-        windows_total=progress.windows_total,
-        records=progress.records,
-        eta_seconds=progress.eta_seconds,
-        status=str(progress.status),
-    )
-
-
-# --- health -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something only a person can fix. `key` is stable while the problem lasts (for alerts)."""
-
-    key: str
-    title: str
-    what_to_do: str
-    # A button on the connection page that fixes it, when there is one ("register_webhook").
-    fix: str = ""
-
-
-@dataclass(frozen=True)
-class Health:
-    state: str  # "connected", "paused", "needs_attention", "draft"
-    label: str
-    problems: list[Problem]
-
-
-def connection_health(*, connection: Connection, events_dead: int | None = None) -> Health:
-    """Connected, paused or needs attention, with what is wrong and what to do about it."""
-    Status = Connection.Status
-    if connection.status == Status.DRAFT:
-        return Health("draft", "Not set up yet", [])
-    if events_dead is None:
-        events_dead = WebhookEvent.objects.filter(connection=connection, status=EventStatus.DEAD).count()
-    problems = []
-    if connection.status == Status.NEEDS_ATTENTION:
-        problems.append(_status_problem(connection.status_reason))
-    if events_dead:
-        noun = "update" if events_dead == 1 else "updates"
-        problems.append(
-            Problem(
-                key="events:dead",
-                title=f"{events_dead} {noun} from ROLLER could not be processed",
-                what_to_do=(
-                    "They were retried several times and set aside; nothing is lost. Once the cause is "
-                    "fixed, press “Replay failed events” on the connection page to process them."
-                ),
-            )
-        )
-    if connection.status == Status.PAUSED:
-        return Health("paused", "Paused", problems)
-    if problems:
-        return Health("needs_attention", "Needs attention", problems)
-    return Health("connected", "Connected", [])
-
-
-def _status_problem(reason: str) -> Problem:
-    """The connection's own reason already says what to do; the title says what kind of thing it is."""
-    lowered = reason.lower()
-    fix = ""
-    if "webhook" in lowered:
-        # Disabled, deleted or pointing elsewhere at ROLLER (the reconciliation's check).
-        kind, title, fix = "webhook", "ROLLER's updates are not reaching this connection", "register_webhook"
-    elif any(word in lowered for word in ("client id", "credential", "api key", "refused access", "rejected")):
-        kind, title = "credentials", "ROLLER no longer accepts the connection's credentials"
-    else:
-        kind, title = "other", "The connection has stopped"
-    digest = hashlib.sha256(reason.encode()).hexdigest()[:12]
-    return Problem(key=f"status:{kind}:{digest}", title=title, what_to_do=reason or "Contact support.", fix=fix)

@@ -3,7 +3,7 @@
 import pytest
 from django.http import Http404
 
-from integrations.selectors import connection_for_user, connections_for_user
+from integrations.selectors.accounts import connection_for_user, connections_for_user
 from tests.factories import ConnectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,1 @@
+"""Functions that read: scoped to a user (accounts), counts (monitoring), health, progress."""
