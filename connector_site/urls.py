@@ -10,6 +10,13 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="wizard:connection_list", permanent=False)),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Where an invitation (manage.py create_account --invite) lets a new login choose its password.
+    path(
+        "password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(success_url="/password/done/"),
+        name="password_reset_confirm",
+    ),
+    path("password/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
     path("healthz", integration_views.healthz, name="healthz"),
     # Each connector registers its own (ConnectorSpec.webhook_urls): ROLLER posts to webhooks/roller/<uuid>/.

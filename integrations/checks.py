@@ -13,6 +13,12 @@ from django.core.exceptions import ImproperlyConfigured
 from integrations.encryption import EncryptionKeyError, current_cipher, decrypt, encrypt
 
 DEV_SECRET_KEY_PREFIX = "dev-insecure"
+# Caches that live inside one process: each web and worker process would have its own copy.
+PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+    "django.core.cache.backends.filebased.FileBasedCache",
+)
 DEV_FIELD_KEY = "ZGV2LWluc2VjdXJlLWZpZWxkLWtleS0wMDAwMDAwMDA="
 
 
@@ -76,3 +82,19 @@ def check_production_secrets(app_configs, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+@register(Tags.caches, deploy=True)
+def check_shared_cache(app_configs, **kwargs) -> list[Error]:
+    # Web and workers may run on several hosts: a guest dropped from one process's cache
+    # after a guest-update webhook would stay cached, stale, in every other.
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend in PER_PROCESS_CACHES:
+        return [
+            Error(
+                f"The cache ({backend.rsplit('.', 1)[-1]}) is not shared between processes and hosts.",
+                hint="Use Redis: connector_site.settings.production reads CACHE_URL (default: the broker's Redis).",
+                id="integrations.E007",
+            )
+        ]
+    return []

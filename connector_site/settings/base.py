@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "connector_site.middleware.UnreadableBodyMiddleware",
 ]
 
 ROOT_URLCONF = "connector_site.urls"
@@ -124,7 +125,8 @@ USE_TZ = True
 # Static files
 # ---------------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` gathers them, for WhiteNoise to serve in production.
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # ---------------------------------------------------------------------------------------

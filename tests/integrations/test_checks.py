@@ -15,6 +15,7 @@ def production_like(settings):
     settings.FIELD_ENCRYPTION_KEYS = ["dGVzdC1maWVsZC1rZXktbmV3ZXN0LTAwMDAwMDAwMDA="]
     settings.PUBLIC_BASE_URL = "https://connect.example.com"
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://"}}
     use_database_engine(settings, "django.db.backends.postgresql")
 
 
@@ -79,3 +80,15 @@ def test_the_production_web_server_refuses_to_start_without_its_secrets():
     assert result.returncode != 0
     assert "Refusing to start" in result.stderr
     assert "FIELD_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_a_cache_inside_each_process_is_refused_in_production(settings):
+    production_like(settings)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert "integrations.E007" in error_ids()
+
+
+def test_the_production_settings_share_their_cache_through_redis():
+    from connector_site.settings import production
+
+    assert production.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
