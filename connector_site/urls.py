@@ -11,6 +11,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", integration_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links: a 404 on every page otherwise.
+    path("favicon.ico", integration_views.favicon, name="favicon"),
     path("webhooks/roller/", include("integrations.roller.urls")),
     path("connectors/", include("wizard.urls")),
 ]
