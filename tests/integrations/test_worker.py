@@ -72,9 +72,9 @@ def connection():
     return ConnectionFactory(connector_type=fake_connector.TYPE)
 
 
-def stored_event(connection, **body) -> WebhookEvent:
+def stored_event(connection, message_id: str = "m-1", **body) -> WebhookEvent:
     return WebhookEvent.objects.create(
-        connection=connection, message_id="m-1", object_type="Thing", event_type="Created", body=json.dumps(body)
+        connection=connection, message_id=message_id, object_type="Thing", event_type="Created", body=json.dumps(body)
     )
 
 
@@ -126,3 +126,27 @@ def test_an_event_stored_while_the_broker_was_down_is_found_by_the_sweeper_and_p
 
     wait_until_processed(event, worker)
     assert RecordOutcome.objects.filter(source_id="t-sweep").count() == 1
+
+
+def database_connections_of_others_killed() -> int:
+    """What a PostgreSQL restart does to the worker, without stopping the PostgreSQL CI shares."""
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_worker_whose_database_connection_was_killed_heals_without_a_restart(worker, connection):
+    before = stored_event(connection, "m-before", thing="t-before")
+    webhook_events_dispatch()
+    wait_until_processed(before, worker)  # the worker now holds a connection it reuses
+
+    assert database_connections_of_others_killed() >= 1
+    after = stored_event(connection, "m-after", thing="t-after")
+    webhook_events_dispatch()
+
+    wait_until_processed(after, worker, timeout=60)
+    assert RecordOutcome.objects.filter(source_id="t-after").count() == 1
+    assert "database connection" in worker.read_text()
