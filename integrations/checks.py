@@ -76,3 +76,25 @@ def check_production_secrets(app_configs, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+@register()
+def check_visibility_timeout(app_configs, **kwargs) -> list[Error]:
+    """Redis hands an unacknowledged message to a second worker after its visibility time-out;
+    a retry waiting longer than that in the broker would be delivered twice."""
+    from integrations.services.events import MAX_RETRY_WAIT_SECONDS
+
+    if not str(getattr(settings, "CELERY_BROKER_URL", "")).startswith(("redis://", "rediss://")):
+        return []
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
+    visibility = options.get("visibility_timeout", 3600)  # kombu's default
+    if visibility > MAX_RETRY_WAIT_SECONDS + settings.CELERY_TASK_TIME_LIMIT:
+        return []
+    return [
+        Error(
+            f"The broker's visibility_timeout ({visibility} s) is not above the longest retry wait "
+            f"({MAX_RETRY_WAIT_SECONDS} s) plus a task's time limit: retries would be delivered twice.",
+            hint="Raise CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'] or lower MAX_RETRY_WAIT_SECONDS.",
+            id="integrations.E090",
+        )
+    ]

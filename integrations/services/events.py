@@ -21,12 +21,15 @@ from integrations.errors import ConnectionBrokenError, RecordError, TransientErr
 from integrations.models import Connection, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.registry import handler_for
+from integrations.services import claims
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-# Longer than any task's hard time limit: a claim older than this belongs to a dead worker.
-STALE_CLAIM = timedelta(minutes=10)
+# The longest a retry waits in the broker (back-off with its jitter, or a source's Retry-After).
+# The broker's visibility time-out must stay above it, or a waiting retry is delivered twice
+# (integrations.checks says so at start-up).
+MAX_RETRY_WAIT_SECONDS = 45 * 60
 Status = WebhookEvent.Status
 
 
@@ -123,8 +126,9 @@ class ProcessResult:
 def webhook_event_claim(*, event_id: int, task_id: str) -> WebhookEvent | None:
     """Takes the event for this task, or None when someone else has it or it is done."""
     now = timezone.now()
+    # A claim whose heartbeat stopped (see integrations.services.claims) belongs to a dead worker.
     claimable = Q(status__in=[Status.RECEIVED, Status.FAILED]) | Q(
-        Q(claimed_by=task_id) | Q(claimed_at__lt=now - STALE_CLAIM), status=Status.PROCESSING
+        Q(claimed_by=task_id) | Q(claimed_at__lt=now - claims.STALE_CLAIM), status=Status.PROCESSING
     )
     claimed = (
         WebhookEvent.objects.filter(claimable, pk=event_id)
@@ -140,6 +144,15 @@ def webhook_event_process(*, event_id: int, task_id: str) -> ProcessResult:
     event = webhook_event_claim(event_id=event_id, task_id=task_id)
     if event is None:
         return ProcessResult("not_claimed")
+    with claims.heartbeat.held(event_id=event.pk, task_id=task_id):
+        return _process(event)
+
+
+class ClaimLostError(Exception):
+    """Another task took the event (this worker's heartbeat stopped): its writes are undone."""
+
+
+def _process(event: WebhookEvent) -> ProcessResult:
     connection = event.connection
     if connection.status not in DISPATCHABLE_STATUSES:
         # A paused connection's events wait, untouched, for connection_resume.
@@ -157,10 +170,16 @@ def webhook_event_process(*, event_id: int, task_id: str) -> ProcessResult:
         with transaction.atomic():
             handler(event)
             # The delivered bytes go once processed: the (redacted) text is what is kept.
-            _finish(
+            finished = _finish(
                 event, status=Status.PROCESSED, reason="", last_error="", processed_at=timezone.now(), raw_body=None
             )
+            if not finished:
+                # Exactly once: the handler's writes commit only with this task's claim.
+                raise ClaimLostError
         return ProcessResult(Status.PROCESSED)
+    except ClaimLostError:
+        logger.warning("webhook event %s was taken over by another task; this one's writes are undone", event.pk)
+        return ProcessResult("not_claimed")
     except RecordError as exc:
         with transaction.atomic():
             _outcome(event, Outcome.FAILED, exc.reason, str(exc))
@@ -184,9 +203,9 @@ DISPATCHABLE_STATUSES = (Connection.Status.ACTIVE, Connection.Status.NEEDS_ATTEN
 
 
 def retry_delay(attempt: int) -> float:
-    """10 s, 30 s, 90 s … up to an hour, with jitter so retries of a burst spread out."""
+    """10 s, 30 s, 90 s … up to MAX_RETRY_WAIT_SECONDS, with jitter so retries of a burst spread out."""
     base = min(10 * 3 ** max(attempt - 1, 0), 3600)
-    return base * random.uniform(0.8, 1.2)
+    return min(base * random.uniform(0.8, 1.2), MAX_RETRY_WAIT_SECONDS)
 
 
 def _retry_or_bury(event: WebhookEvent, *, error: str, retry_after: float | None) -> ProcessResult:
@@ -195,15 +214,15 @@ def _retry_or_bury(event: WebhookEvent, *, error: str, retry_after: float | None
         logger.error("webhook event %s is dead after %s attempts: %s", event.pk, attempts, error)
         _finish(event, status=Status.DEAD, last_error=error, next_attempt_at=None)
         return ProcessResult(Status.DEAD)
-    delay = retry_after + random.uniform(0, 5) if retry_after else retry_delay(attempts)
+    delay = min(retry_after + random.uniform(0, 5), MAX_RETRY_WAIT_SECONDS) if retry_after else retry_delay(attempts)
     logger.warning("webhook event %s attempt %s failed, retry in %.0f s: %s", event.pk, attempts, delay, error)
     _finish(event, status=Status.FAILED, last_error=error, next_attempt_at=timezone.now() + timedelta(seconds=delay))
     return ProcessResult(Status.FAILED, retry_in=delay)
 
 
-def _finish(event: WebhookEvent, **fields) -> None:
+def _finish(event: WebhookEvent, **fields) -> bool:
     # Only while this task still holds the claim.
-    WebhookEvent.objects.filter(pk=event.pk, claimed_by=event.claimed_by).update(**fields)
+    return bool(WebhookEvent.objects.filter(pk=event.pk, claimed_by=event.claimed_by).update(**fields))
 
 
 def _outcome(event: WebhookEvent, outcome: str, reason: str, detail: str) -> None:
