@@ -51,9 +51,9 @@ def gunicorn(tmp_path):
         while True:
             assert process.poll() is None, log.read_text()
             try:
-                requests.get(f"{url}/healthz", timeout=1)
+                requests.get(f"{url}/favicon.ico", timeout=5, allow_redirects=False)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still loading Django
                 assert time.monotonic() < deadline, "gunicorn did not start:\n" + log.read_text()
                 time.sleep(0.2)
         yield url
