@@ -19,6 +19,8 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
     path("healthz", integration_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links: a 404 on every page otherwise.
+    path("favicon.ico", integration_views.favicon, name="favicon"),
     # Each connector registers its own (ConnectorSpec.webhook_urls): ROLLER posts to webhooks/roller/<uuid>/.
     path("webhooks/", include(webhook_url_patterns())),
     path("connectors/", include("wizard.urls")),

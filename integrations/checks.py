@@ -11,6 +11,7 @@ from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 
 from integrations.encryption import EncryptionKeyError, current_cipher, decrypt, encrypt
+from integrations.services.events import MAX_RETRY_WAIT_SECONDS
 
 DEV_SECRET_KEY_PREFIX = "dev-insecure"
 # Caches that live inside one process: each web and worker process would have its own copy.
@@ -98,3 +99,23 @@ def check_shared_cache(app_configs, **kwargs) -> list[Error]:
             )
         ]
     return []
+
+
+@register()
+def check_visibility_timeout(app_configs, **kwargs) -> list[Error]:
+    """Redis hands an unacknowledged message to a second worker after its visibility time-out;
+    a retry waiting longer than that in the broker would be delivered twice."""
+    if not str(getattr(settings, "CELERY_BROKER_URL", "")).startswith(("redis://", "rediss://")):
+        return []
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
+    visibility = options.get("visibility_timeout", 3600)  # kombu's default
+    if visibility > MAX_RETRY_WAIT_SECONDS + settings.CELERY_TASK_TIME_LIMIT:
+        return []
+    return [
+        Error(
+            f"The broker's visibility_timeout ({visibility} s) is not above the longest retry wait "
+            f"({MAX_RETRY_WAIT_SECONDS} s) plus a task's time limit: retries would be delivered twice.",
+            hint="Raise CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'] or lower MAX_RETRY_WAIT_SECONDS.",
+            id="integrations.E090",
+        )
+    ]

@@ -1,7 +1,8 @@
 import logging
 
 from django.db import connection as db_connection
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -46,3 +47,12 @@ def _check_broker() -> str:
         logger.warning("healthz: broker unreachable (%s)", exc.__class__.__name__)
         return f"unreachable: {exc.__class__.__name__}"
     return "ok"
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever a page links: without this, a 404 on every page.
+
+    The address is looked up per request: with hashed static names (production) it is known
+    only once collectstatic has run."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

@@ -59,8 +59,14 @@ CELERY_TASK_ROUTES = {
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
 
 CELERY_BEAT_SCHEDULE = {
-    # Catches events the dispatcher could not hand over (broker down) or a lost worker left.
-    "sweep-webhook-events": {"task": "integrations.tasks.sweep_webhook_events", "schedule": 60.0},
+    # Catches events the dispatcher could not hand over (broker down) or a lost worker left;
+    # often, so they are processed within a minute of a worker or the broker being back. A
+    # sweep not run in time (no worker) expires rather than pile up.
+    "sweep-webhook-events": {
+        "task": "integrations.tasks.sweep_webhook_events",
+        "schedule": 15.0,
+        "options": {"expires": 15.0},
+    },
     # Raw webhook bodies and record outcomes older than RETENTION_DAYS; daily counts stay.
     "purge-expired-data": {
         "task": "integrations.tasks_monitoring.purge_expired_data",

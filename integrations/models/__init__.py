@@ -1,12 +1,11 @@
 from integrations.models.accounts import Account, Membership
 from integrations.models.alerts import AlertState
 from integrations.models.connections import DISPATCHABLE_STATUSES, Connection
-from integrations.models.runs import STALE_CLAIM, KnownMinor, OutcomeDailyCount, RecordOutcome, SyncRun, WebhookEvent
+from integrations.models.runs import KnownMinor, OutcomeDailyCount, RecordOutcome, SyncRun, WebhookEvent
 from integrations.models.store import Contact, ContactSourceLink, Order, OrderLine, Product
 
 __all__ = [
     "DISPATCHABLE_STATUSES",
-    "STALE_CLAIM",
     "Account",
     "AlertState",
     "Connection",

@@ -1,15 +1,10 @@
 """What happened: webhook deliveries, sync runs and the outcome of every record handled."""
 
-from datetime import timedelta
-
 from django.db import models
 from django.db.models import Q
 
 from integrations.models.connections import Connection
 from integrations.outcomes import Entity, Outcome, Reason
-
-# Longer than any task's hard time limit: a claim older than this belongs to a dead worker.
-STALE_CLAIM = timedelta(minutes=10)
 
 
 class WebhookEvent(models.Model):
@@ -33,6 +28,9 @@ class WebhookEvent(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     headers = models.JSONField(default=dict, blank=True, help_text="Without the authentication key")
     body = models.TextField(blank=True)
+    # The delivery's bytes when the text column cannot hold them exactly (not UTF-8, or a NUL
+    # byte, which PostgreSQL's text refuses); `body` then shows them escaped. See stored_bytes.
+    raw_body = models.BinaryField(null=True, blank=True, editable=False)
     # Set once the body has been processed and minors' personal data redacted from it.
     body_redacted = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
@@ -73,6 +71,13 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type} {self.event_type} {self.message_id}"
+
+    @property
+    def stored_bytes(self) -> bytes:
+        """The body exactly as it was delivered (until retention blanks it)."""
+        if self.raw_body is not None:
+            return bytes(self.raw_body)
+        return self.body.encode()
 
 
 class SyncRun(models.Model):

@@ -15,14 +15,18 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.models import DISPATCHABLE_STATUSES, STALE_CLAIM, WebhookEvent
+from integrations.models import DISPATCHABLE_STATUSES, WebhookEvent
 from integrations.publishing import task_publish
+from integrations.services import claims
 
 logger = logging.getLogger(__name__)
 Status = WebhookEvent.Status
 
-# How long a stored event may wait unclaimed before the sweeper publishes it (again).
-REENQUEUE_AFTER = timedelta(minutes=2)
+# How long a stored event may wait unclaimed before the sweeper publishes it (again): its
+# message may be with a worker that was killed (Redis gives it back only after the visibility
+# time-out, an hour) or in a broker that lost it. Short, so a lost event is processed within
+# a minute of a worker being back; a copy that was not lost finds the event claimed.
+REENQUEUE_AFTER = timedelta(seconds=30)
 # A few events per message, more when many wait: one publish per event cost the dispatcher
 # more CPU than the webhook view's insert, yet small chunks spread a quiet hour's bookings
 # over every worker process. A burst goes out as at most PUBLISH_SPREAD messages.
@@ -45,13 +49,17 @@ def publish_chunks(event_ids: list[int]) -> list[list[int]]:
     return [event_ids[start : start + size] for start in range(0, len(event_ids), size)]
 
 
-def _publish(event_ids: list[int]) -> None:
+def _publish(event_ids: list[int]) -> list[int]:
+    """Publishes in chunks; returns the ids that reached the broker."""
+    published: list[int] = []
     for chunk in publish_chunks(event_ids):
         try:
             task_publish("integrations.tasks.process_webhook_events", args=[chunk], retry=False)
-        except Exception as exc:  # noqa: BLE001 - the broker may be down; the sweeper retries
-            logger.warning("could not publish webhook events %s (%s); the sweeper will", chunk, exc)
-            return
+        except Exception as exc:  # noqa: BLE001 - the broker may be down; published again later
+            logger.warning("could not publish webhook events %s (%s); trying again shortly", chunk, exc)
+            break
+        published.extend(chunk)
+    return published
 
 
 class Dispatcher:
@@ -85,8 +93,12 @@ class Dispatcher:
             .values_list("pk", flat=True)[: limit + len(self.published)]
         )
         new = [pk for pk in candidates if pk not in self.published][:limit]
-        _publish(new)
-        self.published.update(new)
+        sent = _publish(new)
+        self.published.update(sent)
+        if len(sent) < len(new):
+            # The broker is away: keep the place, so the next poll after it is back publishes
+            # them (the sweeper took two minutes and more, 127–150 s after Redis returned).
+            return len(sent)
         self.seen.append((now, max(candidates, default=self.floor)))
         while self.seen and self.seen[0][0] <= now - self.SETTLE:
             self.floor = max(self.floor, self.seen.popleft()[1])
@@ -108,7 +120,7 @@ def webhook_events_sweep(*, limit: int = 1000) -> int:
             & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REENQUEUE_AFTER))
         )
         | Q(status=Status.FAILED, next_attempt_at__lt=now - REENQUEUE_AFTER)
-        | Q(status=Status.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
+        | Q(status=Status.PROCESSING, claimed_at__lt=now - claims.STALE_CLAIM)
     )
     with transaction.atomic():
         ids = list(

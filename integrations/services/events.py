@@ -18,9 +18,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.errors import ConnectionBrokenError, RecordError, TransientError
-from integrations.models import DISPATCHABLE_STATUSES, STALE_CLAIM, Connection, WebhookEvent
+from integrations.models import DISPATCHABLE_STATUSES, Connection, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.registry import handler_for
+from integrations.services import claims
 from integrations.services.connection_status import connection_mark_needs_attention
 from integrations.services.dispatch import webhook_events_enqueue
 from integrations.services.outcomes import outcomes_record
@@ -28,6 +29,10 @@ from integrations.services.outcomes import outcomes_record
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# The longest a retry waits in the broker (back-off with its jitter, or a source's Retry-After).
+# The broker's visibility time-out must stay above it, or a waiting retry is delivered twice
+# (integrations.checks says so at start-up).
+MAX_RETRY_WAIT_SECONDS = 45 * 60
 Status = WebhookEvent.Status
 
 
@@ -47,6 +52,12 @@ class IncomingEvent:
     status: str = Status.RECEIVED
     reason: str = ""
     last_error: str = ""
+    # The delivery's bytes when `body` cannot hold them exactly (see WebhookEvent.raw_body).
+    raw_body: bytes | None = None
+
+    @property
+    def delivered(self) -> bytes:
+        return self.raw_body if self.raw_body is not None else self.body.encode()
 
 
 def webhook_event_store(*, incoming: IncomingEvent) -> bool:
@@ -71,6 +82,7 @@ def webhook_event_store(*, incoming: IncomingEvent) -> bool:
         incoming.reason,
         incoming.last_error,
         incoming.subject_reference[:64],
+        incoming.raw_body,
     ]
     if db.vendor == "postgresql":
         return _insert_prepared(_store_statement(), params)
@@ -83,10 +95,10 @@ def _store_statement() -> str:
     table = db.ops.quote_name(WebhookEvent._meta.db_table)
     columns = (
         "connection_id, message_id, object_type, event_type, event_date, received_at, headers, body, "
-        "body_redacted, status, attempts, reason, last_error, subject_reference, claimed_by"
+        "body_redacted, status, attempts, reason, last_error, subject_reference, claimed_by, raw_body"
     )
     headers_placeholder = "%s::jsonb" if db.vendor == "postgresql" else "%s"
-    values = f"%s, %s, %s, %s, %s, %s, {headers_placeholder}, %s, %s, %s, 0, %s, %s, %s, ''"
+    values = f"%s, %s, %s, %s, %s, %s, {headers_placeholder}, %s, %s, %s, 0, %s, %s, %s, '', %s"
     return (
         f"INSERT INTO {table} ({columns}) VALUES ({values}) "  # noqa: S608 - identifiers are ours
         "ON CONFLICT (connection_id, message_id) DO NOTHING RETURNING id"
@@ -94,7 +106,7 @@ def _store_statement() -> str:
 
 
 def _insert_prepared(statement: str, params: list) -> bool:
-    # Django's psycopg cursors bind parameters on the client: quoting the thirteen values was
+    # Django's psycopg cursors bind parameters on the client: quoting the fourteen values was
     # about a sixth of the view's Python time, and PostgreSQL parsed and planned the statement
     # anew for every delivery. A server-bound statement, prepared once per connection, does
     # neither. Errors are still Django's (wrap_database_errors), so the view answers 503 the
@@ -117,8 +129,9 @@ class ProcessResult:
 def webhook_event_claim(*, event_id: int, task_id: str) -> WebhookEvent | None:
     """Takes the event for this task, or None when someone else has it or it is done."""
     now = timezone.now()
+    # A claim whose heartbeat stopped (see integrations.services.claims) belongs to a dead worker.
     claimable = Q(status__in=[Status.RECEIVED, Status.FAILED]) | Q(
-        Q(claimed_by=task_id) | Q(claimed_at__lt=now - STALE_CLAIM), status=Status.PROCESSING
+        Q(claimed_by=task_id) | Q(claimed_at__lt=now - claims.STALE_CLAIM), status=Status.PROCESSING
     )
     claimed = (
         WebhookEvent.objects.filter(claimable, pk=event_id)
@@ -134,6 +147,15 @@ def webhook_event_process(*, event_id: int, task_id: str) -> ProcessResult:
     event = webhook_event_claim(event_id=event_id, task_id=task_id)
     if event is None:
         return ProcessResult("not_claimed")
+    with claims.heartbeat.held(event_id=event.pk, task_id=task_id):
+        return _process(event)
+
+
+class ClaimLostError(Exception):
+    """Another task took the event (this worker's heartbeat stopped): its writes are undone."""
+
+
+def _process(event: WebhookEvent) -> ProcessResult:
     connection = event.connection
     if connection.status not in DISPATCHABLE_STATUSES:
         # A paused connection's events wait, untouched, for connection_resume.
@@ -150,8 +172,17 @@ def webhook_event_process(*, event_id: int, task_id: str) -> ProcessResult:
     try:
         with transaction.atomic():
             handler(event)
-            _finish(event, status=Status.PROCESSED, reason="", last_error="", processed_at=timezone.now())
+            # The delivered bytes go once processed: the (redacted) text is what is kept.
+            finished = _finish(
+                event, status=Status.PROCESSED, reason="", last_error="", processed_at=timezone.now(), raw_body=None
+            )
+            if not finished:
+                # Exactly once: the handler's writes commit only with this task's claim.
+                raise ClaimLostError
         return ProcessResult(Status.PROCESSED)
+    except ClaimLostError:
+        logger.warning("webhook event %s was taken over by another task; this one's writes are undone", event.pk)
+        return ProcessResult("not_claimed")
     except RecordError as exc:
         with transaction.atomic():
             _outcome(event, Outcome.FAILED, exc.reason, str(exc))
@@ -170,9 +201,9 @@ def webhook_event_process(*, event_id: int, task_id: str) -> ProcessResult:
 
 
 def retry_delay(attempt: int) -> float:
-    """10 s, 30 s, 90 s … up to an hour, with jitter so retries of a burst spread out."""
+    """10 s, 30 s, 90 s … up to MAX_RETRY_WAIT_SECONDS, with jitter so retries of a burst spread out."""
     base = min(10 * 3 ** max(attempt - 1, 0), 3600)
-    return base * random.uniform(0.8, 1.2)
+    return min(base * random.uniform(0.8, 1.2), MAX_RETRY_WAIT_SECONDS)
 
 
 def _retry_or_bury(event: WebhookEvent, *, error: str, retry_after: float | None) -> ProcessResult:
@@ -181,15 +212,15 @@ def _retry_or_bury(event: WebhookEvent, *, error: str, retry_after: float | None
         logger.error("webhook event %s is dead after %s attempts: %s", event.pk, attempts, error)
         _finish(event, status=Status.DEAD, last_error=error, next_attempt_at=None)
         return ProcessResult(Status.DEAD)
-    delay = retry_after + random.uniform(0, 5) if retry_after else retry_delay(attempts)
+    delay = min(retry_after + random.uniform(0, 5), MAX_RETRY_WAIT_SECONDS) if retry_after else retry_delay(attempts)
     logger.warning("webhook event %s attempt %s failed, retry in %.0f s: %s", event.pk, attempts, delay, error)
     _finish(event, status=Status.FAILED, last_error=error, next_attempt_at=timezone.now() + timedelta(seconds=delay))
     return ProcessResult(Status.FAILED, retry_in=delay)
 
 
-def _finish(event: WebhookEvent, **fields) -> None:
+def _finish(event: WebhookEvent, **fields) -> bool:
     # Only while this task still holds the claim.
-    WebhookEvent.objects.filter(pk=event.pk, claimed_by=event.claimed_by).update(**fields)
+    return bool(WebhookEvent.objects.filter(pk=event.pk, claimed_by=event.claimed_by).update(**fields))
 
 
 def _outcome(event: WebhookEvent, outcome: str, reason: str, detail: str) -> None:

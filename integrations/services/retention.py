@@ -60,7 +60,7 @@ def webhook_bodies_purge(*, before: dt.datetime, batch_size: int = BATCH_SIZE) -
     total = 0
     while ids := list(expired.order_by("pk").values_list("pk", flat=True)[:batch_size]):
         # The status is checked again: a replay may have picked the event up meanwhile.
-        total += WebhookEvent.objects.filter(pk__in=ids, status__in=FINISHED_STATUSES).update(body="")
+        total += WebhookEvent.objects.filter(pk__in=ids, status__in=FINISHED_STATUSES).update(body="", raw_body=None)
         if len(ids) < batch_size:
             break
     return total

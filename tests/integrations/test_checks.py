@@ -92,3 +92,20 @@ def test_the_production_settings_share_their_cache_through_redis():
     from connector_site.settings import production
 
     assert production.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_a_visibility_timeout_not_above_the_longest_retry_wait_is_refused(settings, monkeypatch):
+    import importlib
+
+    from integrations.checks import check_visibility_timeout
+    from integrations.services.events import MAX_RETRY_WAIT_SECONDS, retry_delay
+
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+    project = importlib.reload(importlib.import_module("connector_site.settings.celery"))
+    settings.CELERY_BROKER_URL = project.CELERY_BROKER_URL
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = project.CELERY_BROKER_TRANSPORT_OPTIONS
+    assert check_visibility_timeout(None) == []  # the project's own Redis setting
+    assert max(retry_delay(attempt) for attempt in range(1, 20) for _ in range(50)) <= MAX_RETRY_WAIT_SECONDS
+
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": MAX_RETRY_WAIT_SECONDS}
+    assert [error.id for error in check_visibility_timeout(None)] == ["integrations.E090"]

@@ -8,6 +8,7 @@ fixture and in a real worker by tests.support.worker_app.
 import json
 import os
 import signal
+import time
 from pathlib import Path
 
 from integrations.errors import ConnectionBrokenError, RecordError, TransientError
@@ -34,6 +35,10 @@ def thing_created(event: WebhookEvent) -> None:
     )  # fmt: skip
     if fail == "crash":
         raise RuntimeError("a bug")
+    stall = body.get("stall_once_marker")
+    if stall and not Path(stall).exists():
+        Path(stall).write_text("stalled")
+        time.sleep(body.get("stall_seconds", 60))  # long enough to be killed in the middle
     marker = body.get("die_once_marker")
     if marker and not Path(marker).exists():
         Path(marker).write_text("died")

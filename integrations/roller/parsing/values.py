@@ -160,7 +160,10 @@ def moment(payload: Mapping[str, Any], key: str, tz: ZoneInfo | None, where: str
     except ValueError as exc:
         raise PayloadError(f"Field '{field_name(key, where)}' is not a date and time: {value!r}.") from exc
     if parsed.tzinfo is not None:
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError as exc:  # 9999-12-31T23:59:59-05:00 is past the range in UTC
+            raise PayloadError(f"Field '{field_name(key, where)}' is out of range: {value!r}.") from exc
     if tz is None:
         raise PayloadError(f"Field '{field_name(key, where)}' has no UTC offset and no venue time zone was given.")
     return parsed.replace(tzinfo=tz)

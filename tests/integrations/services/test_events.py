@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from integrations.models import Connection, RecordOutcome, WebhookEvent
 from integrations.outcomes import Reason
-from integrations.services import events
+from integrations.services import claims, events
 from integrations.services.events import (
     MAX_ATTEMPTS,
     webhook_event_claim,
@@ -74,7 +74,7 @@ def test_a_redelivered_message_of_the_same_task_may_claim_again_after_its_worker
 def test_a_claim_abandoned_longer_than_any_task_may_run_is_taken_over(connection):
     event = stored_event(connection)
     webhook_event_claim(event_id=event.pk, task_id="lost-worker")
-    WebhookEvent.objects.filter(pk=event.pk).update(claimed_at=timezone.now() - events.STALE_CLAIM - timedelta(1))
+    WebhookEvent.objects.filter(pk=event.pk).update(claimed_at=timezone.now() - claims.STALE_CLAIM - timedelta(1))
     assert webhook_event_claim(event_id=event.pk, task_id="sweeper-copy") is not None
 
 
