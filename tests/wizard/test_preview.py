@@ -67,16 +67,6 @@ def test_examples_show_adults_masked(draft, sandbox, django_capture_on_commit_ca
 
 
 @pytest.mark.django_db
-def test_update_only_with_no_known_contacts_would_create_nothing(account, sandbox, django_capture_on_commit_callbacks):
-    connection = make_draft(account, step="contacts", url=sandbox.url, contacts_mode="update_only")
-
-    result = run(connection, django_capture_on_commit_callbacks).result
-
-    assert result["orders"]["create"] == 0 and result["contacts"]["create"] == 0
-    assert "contact_not_found" in {r["reason"] for r in result["orders"]["reasons"]}
-
-
-@pytest.mark.django_db
 def test_roller_refusing_ends_the_preview_with_the_reason(draft, sandbox, django_capture_on_commit_callbacks):
     sandbox.fault("/data/bookingitems", status=503, count=10)
 

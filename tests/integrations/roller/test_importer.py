@@ -6,12 +6,9 @@ healing what a broken webhook missed; a disabled or deleted webhook noticed.
 """
 
 import datetime as dt
-import json
-import uuid
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
 from integrations.minors import minor_hash
@@ -24,10 +21,8 @@ from integrations.models import (
     Product,
     RecordOutcome,
     SyncRun,
-    WebhookEvent,
 )
 from integrations.outcomes import Entity, Outcome
-from integrations.registry import handler_for
 from integrations.roller import pacing
 from integrations.roller.client import RollerClient
 from integrations.roller.models import RollerSettings
@@ -37,6 +32,7 @@ from integrations.services.products_sync import products_sync_start
 from integrations.services.reconciliation import reconciliation_start, webhook_check
 from tests.factories import AccountFactory, RollerSettingsFactory
 from tests.support.sync_worker import SyncWorker
+from tests.support.webhooks import deliver, envelope
 
 pytestmark = pytest.mark.django_db
 Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status
@@ -178,14 +174,10 @@ def test_a_product_made_from_a_booking_gets_its_details_from_the_next_product_sy
     ).connection
     made = sandbox.online_booking(newGuest=True)
     booking = RollerClient.from_settings(connection.roller).get_booking(made["uniqueId"])
-    body = {"id": str(uuid.uuid4()), "type": "Booking", "eventType": "Created",
-            "eventDate": timezone.now().isoformat(), "data": booking}  # fmt: skip
-    event = WebhookEvent.objects.create(
-        connection=connection, message_id=body["id"], object_type="Booking", event_type="Created",
-        body=json.dumps(body), status=WebhookEvent.Status.PROCESSING,
-    )  # fmt: skip
-    with transaction.atomic():
-        handler_for("roller", "Booking", "Created")(WebhookEvent.objects.select_related("connection").get(pk=event.pk))
+    # ROLLER's own booking, as its Booking Created webhook carries it.
+    deliver(
+        envelope("booking_created", event_date=timezone.now().isoformat()) | {"data": booking}, connection=connection
+    )
     order = Order.objects.get(connection=connection)
     from_order = {line.product_id: line.product for line in order.lines.all()}
     assert all(product.created_from_order and not product.category for product in from_order.values())

@@ -1,7 +1,5 @@
 import datetime as dt
-import json
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,13 +20,9 @@ from integrations.roller.parsing.payloads import (
     parse_guest,
     parse_products,
 )
+from tests.support.webhooks import fixture
 
-FIXTURES = Path(__file__).parent / "fixtures"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-
-def fixture(name: str):
-    return json.loads((FIXTURES / f"{name}.json").read_text())
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ import copy
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,15 +25,11 @@ from integrations.roller.parsing.payloads import (
     parse_venue,
 )
 from integrations.roller.parsing.records import PayloadError
+from tests.support.webhooks import fixture
 
-FIXTURES = Path(__file__).parent / "fixtures"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 UTC = dt.UTC
 WRAPPER_KEYS = {"Booking": "booking", "Customer": "customer", "SignedWaiver": "signedWaivers"}
-
-
-def load(name: str):
-    return json.loads((FIXTURES / f"{name}.json").read_text())
 
 
 def as_delivered(envelope: dict, *, enums: str, shape: str) -> bytes:
@@ -49,16 +44,17 @@ def as_delivered(envelope: dict, *, enums: str, shape: str) -> bytes:
 
 
 @pytest.fixture(params=[("string", "bare"), ("string", "wrapped"), ("int", "bare"), ("int", "wrapped")], ids="-".join)
-def deliver(request):
+def delivered(request):
+    """The fixture parsed as delivered in each encoding and shape (a parse only, nothing stored)."""
     enums, shape = request.param
-    return lambda name: parse_envelope(as_delivered(load(name), enums=enums, shape=shape))
+    return lambda name: parse_envelope(as_delivered(fixture(name), enums=enums, shape=shape))
 
 
 # --- envelope ------------------------------------------------------------------------------
 
 
-def test_envelope_reads_the_message_whatever_the_encoding(deliver):
-    envelope = deliver("booking_created")
+def test_envelope_reads_the_message_whatever_the_encoding(delivered):
+    envelope = delivered("booking_created")
 
     assert envelope.message_id == "67d2ada6-10cc-4177-909d-430f3b2593d4"
     assert envelope.object_type == "Booking"
@@ -81,7 +77,7 @@ def test_enum_ids_match_rollers_webhook_message_definition():
 
 
 def test_envelope_accepts_ids_as_digit_strings_and_names_in_any_case():
-    body = load("booking_cancelled") | {"type": "1", "eventType": "cancelled"}
+    body = fixture("booking_cancelled") | {"type": "1", "eventType": "cancelled"}
 
     envelope = parse_envelope(body)
 
@@ -89,13 +85,13 @@ def test_envelope_accepts_ids_as_digit_strings_and_names_in_any_case():
 
 
 def test_an_unknown_type_is_kept_as_sent_for_the_caller_to_skip():
-    envelope = parse_envelope(load("booking_created") | {"type": 9, "eventType": "Archived"})
+    envelope = parse_envelope(fixture("booking_created") | {"type": 9, "eventType": "Archived"})
 
     assert (envelope.object_type, envelope.event_type) == ("9", "Archived")
 
 
 def test_a_body_with_a_byte_order_mark_is_read():
-    body = b"\xef\xbb\xbf" + json.dumps(load("customer_created")).encode()
+    body = b"\xef\xbb\xbf" + json.dumps(fixture("customer_created")).encode()
 
     assert parse_envelope(body).object_type == "Customer"
 
@@ -115,7 +111,7 @@ def test_a_body_that_is_not_a_json_object_is_refused(body, message):
 
 @pytest.mark.parametrize("field", ["id", "type", "eventType", "data"])
 def test_an_envelope_without_a_required_field_names_it(field):
-    body = load("booking_created")
+    body = fixture("booking_created")
     del body[field]
 
     with pytest.raises(PayloadError, match=f"'{field}'"):
@@ -125,8 +121,8 @@ def test_an_envelope_without_a_required_field_names_it(field):
 # --- bookings ------------------------------------------------------------------------------
 
 
-def test_booking_created(deliver):
-    envelope = deliver("booking_created")
+def test_booking_created(delivered):
+    envelope = delivered("booking_created")
 
     booking = parse_booking(envelope.data, tz=AMSTERDAM, modified_at=envelope.event_date)
 
@@ -154,15 +150,15 @@ def test_booking_created(deliver):
     )
 
 
-def test_ticket_holder_names_are_never_kept(deliver):
-    booking = parse_booking(deliver("booking_created").data, tz=AMSTERDAM)
+def test_ticket_holder_names_are_never_kept(delivered):
+    booking = parse_booking(delivered("booking_created").data, tz=AMSTERDAM)
 
     assert "Noah" not in repr(booking)
     assert "Mia" not in repr(booking)
 
 
-def test_booking_updated_at_the_point_of_sale_without_a_holder(deliver):
-    booking = parse_booking(deliver("booking_updated").data, tz=AMSTERDAM)
+def test_booking_updated_at_the_point_of_sale_without_a_holder(delivered):
+    booking = parse_booking(delivered("booking_updated").data, tz=AMSTERDAM)
 
     assert booking.customer_id is None
     assert booking.channel == "POS"
@@ -172,8 +168,8 @@ def test_booking_updated_at_the_point_of_sale_without_a_holder(deliver):
     ]
 
 
-def test_booking_cancelled_with_the_deprecated_source_and_items_as_one_object(deliver):
-    envelope = deliver("booking_cancelled")
+def test_booking_cancelled_with_the_deprecated_source_and_items_as_one_object(delivered):
+    envelope = delivered("booking_cancelled")
 
     booking = parse_booking(envelope.data, tz=AMSTERDAM)
 
@@ -185,13 +181,13 @@ def test_booking_cancelled_with_the_deprecated_source_and_items_as_one_object(de
 
 
 def test_a_holder_id_of_zero_means_no_holder():
-    payload = load("booking_created")["data"] | {"customerId": 0}
+    payload = fixture("booking_created")["data"] | {"customerId": 0}
 
     assert parse_booking(payload, tz=AMSTERDAM).customer_id is None
 
 
 def test_money_is_decimal_without_float_error():
-    payload = load("booking_created")["data"] | {"total": 19.99, "fees": "0.10", "discount": None}
+    payload = fixture("booking_created")["data"] | {"total": 19.99, "fees": "0.10", "discount": None}
 
     booking = parse_booking(payload, tz=AMSTERDAM)
 
@@ -199,7 +195,7 @@ def test_money_is_decimal_without_float_error():
 
 
 def test_a_booking_without_its_unique_id_is_refused_naming_the_field():
-    payload = load("booking_created")["data"]
+    payload = fixture("booking_created")["data"]
     del payload["uniqueId"]
 
     with pytest.raises(PayloadError, match="'uniqueId'"):
@@ -207,7 +203,7 @@ def test_a_booking_without_its_unique_id_is_refused_naming_the_field():
 
 
 def test_an_item_without_a_product_names_the_item():
-    payload = load("booking_created")["data"]
+    payload = fixture("booking_created")["data"]
     del payload["items"][1]["productId"]
 
     with pytest.raises(PayloadError, match=r"'items\[1\]\.productId'"):
@@ -216,14 +212,14 @@ def test_an_item_without_a_product_names_the_item():
 
 @pytest.mark.parametrize(("field", "value"), [("total", "lots"), ("total", True), ("createdDate", "yesterday")])
 def test_a_value_of_the_wrong_type_names_the_field(field, value):
-    payload = load("booking_created")["data"] | {field: value}
+    payload = fixture("booking_created")["data"] | {field: value}
 
     with pytest.raises(PayloadError, match=f"'{field}'"):
         parse_booking(payload, tz=AMSTERDAM)
 
 
 def test_a_date_without_offset_is_venue_local():
-    payload = load("booking_created")["data"] | {"createdDate": "2026-06-30T10:12:40"}
+    payload = fixture("booking_created")["data"] | {"createdDate": "2026-06-30T10:12:40"}
 
     created_at = parse_booking(payload, tz=AMSTERDAM).created_at
 
@@ -232,7 +228,7 @@ def test_a_date_without_offset_is_venue_local():
 
 
 def test_a_date_without_offset_and_no_time_zone_is_refused():
-    body = load("booking_created") | {"eventDate": "2026-06-30T10:12:45"}
+    body = fixture("booking_created") | {"eventDate": "2026-06-30T10:12:45"}
 
     with pytest.raises(PayloadError, match="'eventDate' has no UTC offset"):
         parse_envelope(body)
@@ -243,7 +239,7 @@ def test_a_date_without_offset_and_no_time_zone_is_refused():
 
 
 def test_booking_item_rows_are_grouped_into_bookings():
-    rows = load("reporting_bookingitems")["items"]
+    rows = fixture("reporting_bookingitems")["items"]
 
     groups = group_booking_item_rows(rows)
 
@@ -254,7 +250,7 @@ def test_booking_item_rows_are_grouped_into_bookings():
 
 
 def test_booking_item_rows_of_one_booking_make_one_booking():
-    rows = group_booking_item_rows(load("reporting_bookingitems")["items"])["69ea56d8-969f-41a3-bda5-cb09ad8a67b2"]
+    rows = group_booking_item_rows(fixture("reporting_bookingitems")["items"])["69ea56d8-969f-41a3-bda5-cb09ad8a67b2"]
 
     booking = parse_booking_item_rows(rows, tz=AMSTERDAM)
 
@@ -276,8 +272,8 @@ def test_booking_item_rows_of_one_booking_make_one_booking():
 
 
 def test_rest_and_reporting_give_the_same_ids_as_strings():
-    rest = parse_booking(load("booking_created")["data"], tz=AMSTERDAM)
-    rows = group_booking_item_rows(load("reporting_bookingitems")["items"])[rest.unique_id]
+    rest = parse_booking(fixture("booking_created")["data"], tz=AMSTERDAM)
+    rows = group_booking_item_rows(fixture("reporting_bookingitems")["items"])[rest.unique_id]
 
     reporting = parse_booking_item_rows(rows, tz=AMSTERDAM)
 
@@ -286,7 +282,7 @@ def test_rest_and_reporting_give_the_same_ids_as_strings():
 
 
 def test_a_point_of_sale_booking_in_the_reporting_rows_has_no_holder():
-    rows = group_booking_item_rows(load("reporting_bookingitems")["items"])["1f0c2d7a-5b8e-4e0a-9f0e-3c2b1a6d7e55"]
+    rows = group_booking_item_rows(fixture("reporting_bookingitems")["items"])["1f0c2d7a-5b8e-4e0a-9f0e-3c2b1a6d7e55"]
 
     booking = parse_booking_item_rows(rows, tz=AMSTERDAM)
 
@@ -294,7 +290,7 @@ def test_a_point_of_sale_booking_in_the_reporting_rows_has_no_holder():
 
 
 def test_a_row_seen_twice_counts_once():
-    row = load("reporting_bookingitems")["items"][0]
+    row = fixture("reporting_bookingitems")["items"][0]
 
     booking = parse_booking_item_rows([row, row], tz=AMSTERDAM)
 
@@ -303,7 +299,7 @@ def test_a_row_seen_twice_counts_once():
 
 
 def test_rows_of_two_bookings_or_none_are_refused():
-    rows = load("reporting_bookingitems")["items"]
+    rows = fixture("reporting_bookingitems")["items"]
 
     with pytest.raises(PayloadError, match="'bookingUniqueId' differs"):
         parse_booking_item_rows(rows, tz=AMSTERDAM)
@@ -314,8 +310,8 @@ def test_rows_of_two_bookings_or_none_are_refused():
 # --- guests --------------------------------------------------------------------------------
 
 
-def test_customer_created(deliver):
-    envelope = deliver("customer_created")
+def test_customer_created(delivered):
+    envelope = delivered("customer_created")
 
     guest = parse_customer_detail(envelope.data, modified_at=envelope.event_date)
 
@@ -337,15 +333,15 @@ def test_customer_created(deliver):
     assert guest.modified_at == envelope.event_date
 
 
-def test_customer_updated(deliver):
-    guest = parse_customer_detail(deliver("customer_updated").data)
+def test_customer_updated(delivered):
+    guest = parse_customer_detail(delivered("customer_updated").data)
 
     assert (guest.last_name, guest.phone, guest.street, guest.country) == ("de Vries", "", "", "")
     assert (guest.accept_marketing_email, guest.accept_marketing_sms) == (False, True)
 
 
 def test_rest_guest_takes_its_id_from_the_path():
-    guest = parse_guest(load("rest_guest"), 27718291)
+    guest = parse_guest(fixture("rest_guest"), 27718291)
 
     assert guest.guest_id == "27718291"
     assert (guest.email, guest.city) == ("mia@example.com", "Utrecht")
@@ -354,7 +350,7 @@ def test_rest_guest_takes_its_id_from_the_path():
 
 
 def test_reporting_guests():
-    first, second = (parse_reporting_guest(row, tz=AMSTERDAM) for row in load("reporting_customers")["items"])
+    first, second = (parse_reporting_guest(row, tz=AMSTERDAM) for row in fixture("reporting_customers")["items"])
 
     assert (first.guest_id, first.phone, first.city) == ("27718291", "0612345678", "Utrecht")
     assert (first.accept_marketing_email, first.accept_marketing_sms) == (True, False)
@@ -364,14 +360,14 @@ def test_reporting_guests():
 
 def test_a_guest_without_an_id_is_refused():
     with pytest.raises(PayloadError, match="'customerId'"):
-        parse_customer_detail(load("customer_created")["data"] | {"customerId": None})
+        parse_customer_detail(fixture("customer_created")["data"] | {"customerId": None})
 
 
 # --- signed waivers ------------------------------------------------------------------------
 
 
-def test_signed_waiver_created_lists_the_adult_and_the_minors(deliver):
-    envelope = deliver("signed_waiver_created")
+def test_signed_waiver_created_lists_the_adult_and_the_minors(delivered):
+    envelope = delivered("signed_waiver_created")
 
     adult, *minors = parse_signed_waivers(envelope.data, tz=AMSTERDAM)
 
@@ -386,7 +382,7 @@ def test_signed_waiver_created_lists_the_adult_and_the_minors(deliver):
 
 
 def test_a_waiver_under_a_parent_is_a_minor_even_without_the_flag():
-    payload = load("signed_waiver_created")["data"][1]
+    payload = fixture("signed_waiver_created")["data"][1]
     del payload["isForMinor"]
 
     (waiver,) = parse_signed_waivers(payload, tz=AMSTERDAM)
@@ -395,13 +391,13 @@ def test_a_waiver_under_a_parent_is_a_minor_even_without_the_flag():
 
 
 def test_rest_signed_waiver_is_one_object():
-    (waiver,) = parse_signed_waivers(load("rest_signed_waiver"), tz=AMSTERDAM)
+    (waiver,) = parse_signed_waivers(fixture("rest_signed_waiver"), tz=AMSTERDAM)
 
     assert (waiver.signed_waiver_id, waiver.guest_id, waiver.waiver_id) == ("18829121", "64310293", "13")
 
 
 def test_reporting_signed_waivers_name_the_guest_customer_id():
-    adult, minor = parse_signed_waivers(load("reporting_signedwaivers")["items"], tz=AMSTERDAM)
+    adult, minor = parse_signed_waivers(fixture("reporting_signedwaivers")["items"], tz=AMSTERDAM)
 
     assert (adult.guest_id, minor.guest_id, minor.parent_signed_waiver_id) == ("64310293", "64310294", "18829121")
     assert minor.modified_at == dt.datetime(2026, 6, 30, 7, 5, tzinfo=UTC)  # modifiedDate wins over createdDate
@@ -411,7 +407,7 @@ def test_reporting_signed_waivers_name_the_guest_customer_id():
 
 
 def test_rest_products_list_parents_then_their_variations():
-    products = parse_products(load("rest_products"))
+    products = parse_products(fixture("rest_products"))
 
     assert [(p.product_id, p.parent_id, p.name, p.product_type, p.price, p.active) for p in products] == [
         ("107399", None, "Jump Session", "sessionpass", None, True),
@@ -423,7 +419,7 @@ def test_rest_products_list_parents_then_their_variations():
 
 
 def test_reporting_products():
-    products = [parse_reporting_product(row) for row in load("reporting_products")["items"]]
+    products = [parse_reporting_product(row) for row in fixture("reporting_products")["items"]]
 
     assert [(p.product_id, p.parent_id, p.price, p.category, p.active) for p in products] == [
         ("107399", None, None, "Entry Tickets", True),
@@ -434,7 +430,7 @@ def test_reporting_products():
 
 
 def test_venue():
-    venue = parse_venue(load("rest_venue"))
+    venue = parse_venue(fixture("rest_venue"))
 
     assert (venue.venue_id, venue.time_zone, venue.currency, venue.country_code) == (
         "20981",
@@ -446,6 +442,6 @@ def test_venue():
 
 def test_a_venue_time_zone_that_is_not_iana_is_dropped():
     # ROLLER's own spec example puts a Windows display name in ianaTimeZone.
-    venue = parse_venue(load("rest_venue") | {"ianaTimeZone": "(UTC+10:00) Brisbane"})
+    venue = parse_venue(fixture("rest_venue") | {"ianaTimeZone": "(UTC+10:00) Brisbane"})
 
     assert venue.time_zone == ""

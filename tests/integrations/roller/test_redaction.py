@@ -1,7 +1,6 @@
 """Stored bodies lose what must not be kept, and a replay reads them as before."""
 
 import json
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from integrations.roller.parsing.payloads import (
@@ -11,13 +10,9 @@ from integrations.roller.parsing.payloads import (
     parse_signed_waivers,
 )
 from integrations.roller.redaction import booking_body_redact, guest_body_redact, waiver_body_redact
+from tests.support.webhooks import fixture_text
 
-FIXTURES = Path(__file__).parent / "fixtures"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-
-def body(name: str) -> str:
-    return (FIXTURES / f"{name}.json").read_text()
 
 
 def booking_of(raw: str):
@@ -26,7 +21,7 @@ def booking_of(raw: str):
 
 
 def test_ticket_holder_names_are_removed_from_a_booking_body():
-    redacted = booking_body_redact(body("booking_created"))
+    redacted = booking_body_redact(fixture_text("booking_created"))
 
     assert "Noah" not in redacted and "Mia Jansen" not in redacted
     tickets = json.loads(redacted)["data"]["items"][0]["tickets"]
@@ -36,18 +31,18 @@ def test_ticket_holder_names_are_removed_from_a_booking_body():
 
 def test_a_redacted_booking_body_replays_to_the_same_booking():
     for name in ("booking_created", "booking_updated", "booking_cancelled", "rules/booking_created_wrapped"):
-        assert booking_of(booking_body_redact(body(name))) == booking_of(body(name)), name
+        assert booking_of(booking_body_redact(fixture_text(name))) == booking_of(fixture_text(name)), name
 
 
 def test_a_wrapped_booking_with_a_single_ticket_object_is_redacted_too():
-    redacted = booking_body_redact(body("rules/booking_created_wrapped"))
+    redacted = booking_body_redact(fixture_text("rules/booking_created_wrapped"))
     assert "Noah" not in redacted and "Mia Jansen" not in redacted
-    cancelled = booking_body_redact(body("booking_cancelled"))  # items and tickets as single objects
+    cancelled = booking_body_redact(fixture_text("booking_cancelled"))  # items and tickets as single objects
     assert "Mia Jansen" not in cancelled
 
 
 def test_a_minor_guest_body_keeps_only_ids_and_consent():
-    redacted = guest_body_redact(body("rules/customer_created_minor"))
+    redacted = guest_body_redact(fixture_text("rules/customer_created_minor"))
 
     data = json.loads(redacted)["data"]
     assert data == {"customerId": 64310294, "acceptMarketing": False}
@@ -57,7 +52,7 @@ def test_a_minor_guest_body_keeps_only_ids_and_consent():
 
 
 def test_a_waiver_body_loses_the_minors_personal_data_and_keeps_the_adult():
-    redacted = waiver_body_redact(body("signed_waiver_created"))
+    redacted = waiver_body_redact(fixture_text("signed_waiver_created"))
 
     records = json.loads(redacted)["data"]
     assert (records[0]["firstName"], records[0]["email"]) == ("Eva", "eva@example.com")
@@ -72,7 +67,7 @@ def test_a_waiver_body_loses_the_minors_personal_data_and_keeps_the_adult():
 
 
 def test_a_waiver_record_is_redacted_when_its_guest_is_a_known_minor_whatever_its_flags():
-    envelope = json.loads(body("signed_waiver_created"))
+    envelope = json.loads(fixture_text("signed_waiver_created"))
     envelope["data"] = [envelope["data"][0]]  # the "adult", known elsewhere to be a minor
 
     redacted = waiver_body_redact(json.dumps(envelope), minor_guest_ids={"64310293"})

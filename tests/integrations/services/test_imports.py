@@ -34,7 +34,7 @@ from integrations.services.import_runs import (
 )
 from integrations.services.import_windows import import_window_process
 from integrations.services.upserts import contacts_upsert
-from tests.factories import ConnectionFactory, ContactFactory
+from tests.factories import ConnectionFactory
 from tests.support.fake_source import TYPE, FakeSource
 
 pytestmark = pytest.mark.django_db
@@ -258,25 +258,6 @@ def test_activating_again_after_new_credentials_goes_on_with_a_failed_import(con
     worker.drain()
     assert set(SyncRun.objects.values_list("status", flat=True)) == {Status.SUCCEEDED}
     assert SyncRun.objects.count() == 4
-
-
-def test_update_only_updates_known_contacts_and_says_why_it_left_the_others(connection, source, worker):
-    Connection.objects.filter(pk=connection.pk).update(contacts_mode=Connection.ContactsMode.UPDATE_ONLY)
-    ContactFactory(connection=connection, email="g1@example.com", match_value="g1@example.com", first_name="Old")
-    source.guests = [guest("g1", ago(days=1), first_name="New"), guest("g2", ago(days=1))]
-    source.bookings = [booking("b1", "g1", ago(hours=20)), booking("b2", "g2", ago(hours=20))]
-    worker.call(first_import_start, connection=Connection.objects.get(pk=connection.pk))
-    worker.drain()
-
-    assert list(Contact.objects.values_list("match_value", "first_name")) == [("g1@example.com", "New")]
-    assert SyncRun.objects.get(stream=Stream.CONTACTS).counts == {
-        "contact.updated": 1,
-        "contact.skipped.contact_not_found": 1,
-    }
-    assert SyncRun.objects.get(stream=Stream.ORDERS).counts == {
-        "order.created": 1,
-        "order.skipped.contact_not_found": 1,
-    }
 
 
 def test_a_paused_connection_stops_between_windows_and_the_sweeper_goes_on_after_resume(connection, source, worker):

@@ -1,6 +1,7 @@
 """The one path into the store: the rules every source shares, checked once, on plain records."""
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -19,8 +20,9 @@ from integrations.records import (
     RecordBatch,
 )
 from integrations.rules import Action
-from integrations.services.ingest import BATCH_SIZE, batches, ingest
-from tests.factories import ConnectionFactory, ProductFactory
+from integrations.services.contacts import Removal
+from integrations.services.ingest import BATCH_SIZE, REMOVAL_DETAIL, batches, ingest
+from tests.factories import ConnectionFactory, ContactFactory, ContactSourceLinkFactory, ProductFactory
 
 TODAY = dt.date(2026, 7, 1)
 NOW = dt.datetime(2026, 7, 1, 12, tzinfo=dt.UTC)
@@ -104,6 +106,36 @@ def test_contacts_switched_off_store_no_contact(connection):
     assert skipped(Entity.CONTACT) == {Reason.CONTACTS_DISABLED: 1}
 
 
+def test_contacts_switched_off_leave_orders_out_too(connection):
+    connection.contacts_enabled = False
+
+    result = run(connection, orders=[booking()], people={"g1": person()})
+
+    assert not Order.objects.exists() and not Contact.objects.exists()
+    assert skipped(Entity.ORDER) == {Reason.CONTACTS_DISABLED: 1}
+    assert result.counts == {f"order.skipped.{Reason.CONTACTS_DISABLED}": 1}
+
+
+def test_opt_ins_only_does_not_pass_an_opt_out_on(connection):
+    connection.opt_in_strategy = Connection.OptInStrategy.IN_ONLY
+    run(connection, contacts=[person(email_consent=True)])
+
+    run(connection, contacts=[person(email_consent=False, source_version=NOW + dt.timedelta(hours=1))])
+
+    assert Contact.objects.get().email_consent is True
+
+
+def test_two_people_with_one_email_are_one_contact_with_both_links(connection):
+    twins = {"g1": person("g1", email="eva@example.com"), "g2": person("g2", email="eva@example.com")}
+
+    run(connection, orders=[booking("b1", holder="g1")], people={"g1": twins["g1"]})
+    run(connection, orders=[booking("b2", holder="g2")], people={"g2": twins["g2"]})
+
+    contact = Contact.objects.get()
+    assert contact.orders.count() == 2
+    assert set(contact.source_links.values_list("source_id", flat=True)) == {"g1", "g2"}
+
+
 def test_matching_on_phone_skips_a_person_without_one(connection):
     connection.matching_key = Connection.MatchingKey.PHONE
 
@@ -123,6 +155,34 @@ def test_update_only_updates_a_known_contact_and_leaves_an_unknown_one_out(conne
 
     assert list(Contact.objects.values_list("first_name", flat=True)) == ["Mila"]
     assert skipped(Entity.CONTACT) == {Reason.CONTACT_NOT_FOUND: 1}
+
+
+def test_update_only_takes_the_order_of_a_known_holder_and_leaves_an_unknown_ones_out(connection):
+    connection.contacts_mode = Connection.ContactsMode.UPDATE_ONLY
+    order, people = booking(), {"g1": person(email="eva@example.com")}
+
+    left_out = run(connection, orders=[order], people=people)
+    ContactFactory(connection=connection, email="eva@example.com")  # known by email, not yet linked
+    landed = run(connection, orders=[replace(order, source_version=NOW + dt.timedelta(hours=1))], people=people)
+
+    assert left_out.counts == {f"order.skipped.{Reason.CONTACT_NOT_FOUND}": 1}
+    assert landed.counts["order.created"] == 1
+    assert Order.objects.get().contact.email == "eva@example.com"
+
+
+def test_update_only_updates_known_contacts_and_their_orders_and_says_why_it_left_the_others(connection):
+    connection.contacts_mode = Connection.ContactsMode.UPDATE_ONLY
+    ContactFactory(connection=connection, email="g1@example.com", first_name="Old")
+
+    contacts = run(connection, contacts=[person("g1", first_name="New"), person("g2")])
+    # As an import reads them: only the holders the store does not link yet are described.
+    orders = run(
+        connection, orders=[booking("b1", holder="g1"), booking("b2", holder="g2")], people={"g2": person("g2")}
+    )
+
+    assert list(Contact.objects.values_list("match_value", "first_name")) == [("g1@example.com", "New")]
+    assert contacts.counts == {"contact.updated": 1, "contact.skipped.contact_not_found": 1}
+    assert orders.counts == {"order.created": 1, "order.skipped.contact_not_found": 1}
 
 
 def test_a_minor_already_stored_is_removed_when_their_date_of_birth_shows_it(connection):
@@ -202,6 +262,14 @@ def test_an_order_the_rules_leave_out_says_why(connection, order, people, reason
     assert skipped(Entity.ORDER) == {reason: 1}
 
 
+def test_an_order_without_a_holder_is_left_out_naming_the_order(connection):
+    run(connection, orders=[booking("b1", holder=None)])
+
+    assert not Order.objects.exists()
+    [outcome] = RecordOutcome.objects.all()
+    assert (outcome.outcome, outcome.reason, outcome.source_id) == (Outcome.SKIPPED, Reason.NO_CONTACT, "b1")
+
+
 def test_a_stored_holder_is_used_as_stored_when_the_batch_does_not_describe_them(connection):
     run(connection, contacts=[person()])
 
@@ -279,6 +347,19 @@ def test_people_deleted_at_the_source_take_their_contact_with_them(connection):
     assert result.counts == {f"contact.deleted.{Reason.DELETED_AT_SOURCE}": 1}
 
 
+def test_a_person_deleted_at_the_source_whose_contact_others_share_only_loses_their_link(connection):
+    contact = ContactFactory(connection=connection)
+    ContactSourceLinkFactory(contact=contact, source_id="111")
+    ContactSourceLinkFactory(contact=contact, source_id="g1")
+
+    result = run(connection, removed=["g1"])
+
+    assert Contact.objects.filter(pk=contact.pk).exists()
+    assert list(contact.source_links.values_list("source_id", flat=True)) == ["111"]
+    assert RecordOutcome.objects.get().detail == REMOVAL_DETAIL[Removal.UNLINKED]
+    assert result.counts == {f"contact.deleted.{Reason.DELETED_AT_SOURCE}": 1}
+
+
 # --- products -----------------------------------------------------------------------------------
 
 
@@ -332,6 +413,17 @@ def test_a_dry_run_counts_two_people_with_one_email_as_one_contact(connection):
     result = ingest(connection=connection, batch=RecordBatch(contacts=twins), dry_run=True, today=TODAY)
 
     assert [item.same_as_earlier for item in result.items] == [False, True]
+
+
+def test_a_dry_run_under_update_only_with_no_known_contacts_would_create_nothing(connection):
+    connection.contacts_mode = Connection.ContactsMode.UPDATE_ONLY
+    batch = RecordBatch(contacts=[person("g1")], orders=[booking(holder="g1")], people={"g1": person("g1")})
+
+    result = ingest(connection=connection, batch=batch, dry_run=True, today=TODAY)
+
+    assert Action.CREATE not in {item.decision.action for item in result.items}
+    order_reasons = {item.decision.reason for item in result.items if item.entity == Entity.ORDER}
+    assert Reason.CONTACT_NOT_FOUND in order_reasons
 
 
 # --- batches ------------------------------------------------------------------------------------
