@@ -307,7 +307,8 @@ class Problem:
     key: str
     title: str
     what_to_do: str
-    # A button on the connection page that fixes it, when there is one ("register_webhook").
+    # A button on the connection page that fixes it, when there is one ("register_webhook",
+    # "credentials": a link to the credentials step and "Retry now").
     fix: str = ""
 
 
@@ -327,7 +328,9 @@ def connection_health(*, connection: Connection, events_dead: int | None = None)
         events_dead = WebhookEvent.objects.filter(connection=connection, status=EventStatus.DEAD).count()
     problems = []
     if connection.status == Status.NEEDS_ATTENTION:
-        problems.append(_status_problem(connection.status_reason))
+        problems.append(
+            _status_problem(connection.status_reason, refused=connection.credentials_refused_at is not None)
+        )
     if events_dead:
         noun = "update" if events_dead == 1 else "updates"
         problems.append(
@@ -347,11 +350,14 @@ def connection_health(*, connection: Connection, events_dead: int | None = None)
     return Health("connected", "Connected", [])
 
 
-def _status_problem(reason: str) -> Problem:
+def _status_problem(reason: str, *, refused: bool = False) -> Problem:
     """The connection's own reason already says what to do; the title says what kind of thing it is."""
     lowered = reason.lower()
     fix = ""
-    if "webhook" in lowered:
+    if refused:
+        # Fixed in the credentials step, or by "Retry now" once the source accepts them again.
+        kind, title, fix = "credentials", "ROLLER no longer accepts the connection's credentials", "credentials"
+    elif "webhook" in lowered:
         # Disabled, deleted or pointing elsewhere at ROLLER (the reconciliation's check).
         kind, title, fix = "webhook", "ROLLER's updates are not reaching this connection", "register_webhook"
     elif any(word in lowered for word in ("client id", "credential", "api key", "refused access", "rejected")):

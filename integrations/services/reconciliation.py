@@ -21,7 +21,7 @@ from django.utils import timezone
 from integrations.errors import ConnectionBrokenError
 from integrations.models import Connection, SyncRun
 from integrations.registry import connector_get
-from integrations.services.connections import connection_mark_needs_attention
+from integrations.services.connections import connection_credentials_refused, connection_mark_needs_attention
 from integrations.services.events import DISPATCHABLE_STATUSES
 from integrations.services.import_runs import WINDOWED, chain_runs, imports_continue, runs_queue
 from integrations.windows import local_midnight, zone_of
@@ -100,7 +100,8 @@ def webhook_check(*, connection: Connection) -> str | None:
     try:
         problem = spec.check_webhook(connection)
     except ConnectionBrokenError as exc:
-        problem = str(exc)
+        connection_credentials_refused(connection=connection, reason=str(exc))
+        return str(exc)
     if problem:
         connection_mark_needs_attention(connection=connection, reason=problem)
     return problem

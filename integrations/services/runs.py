@@ -39,9 +39,10 @@ def run_fail(run: SyncRun, error: str, *, broken: bool = False) -> StepResult:
     """The run stops where it is (its cursor stays: import_resume goes on from there). A run of
     an import chain lets the chain go on (integrations.services.import_windows)."""
     if broken:
-        from integrations.services.connections import connection_mark_needs_attention
+        # The source refused our credentials: re-checked by itself, resumed once it accepts them.
+        from integrations.services.connections import connection_credentials_refused
 
-        connection_mark_needs_attention(connection=run.connection, reason=error)
+        connection_credentials_refused(connection=run.connection, reason=error)
     logger.error("sync run %s failed: %s", run.pk, error)
     SyncRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(
         status=Status.FAILED, error=error[:2000], finished_at=timezone.now()
