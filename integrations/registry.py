@@ -57,6 +57,15 @@ class ConnectorSpec:
     read_people: Callable[["Connection", list[str]], "dict[str, ContactData | None]"] | None = None
     check_webhook: Callable[["Connection"], str | None] | None = None
     import_calls_per_second: float | None = None
+    # - credentials_recheck(connection): whether the source accepts the stored credentials
+    #   again, cheaply (for ROLLER one token request), for a connection it refused: returns when
+    #   accepted, raises ConnectionBrokenError while still refused, TransientError when the
+    #   source could not be asked. The core re-checks by itself (integrations.services.credentials).
+    credentials_recheck: Callable[["Connection"], None] | None = None
+    # - body_redact(event): the event's stored body without what the store never keeps (names on
+    #   tickets, a minor's personal data), as a replay can still read it. The core stores it
+    #   before it records a failure, so a body kept for replay keeps nothing about a minor.
+    body_redact: Callable[["WebhookEvent"], str] | None = None
     # What the setup wizard asks the connector for (credentials, account facts, webhook);
     # without it the connector is listed but cannot be set up in the wizard.
     setup: "SetupSpec | None" = None

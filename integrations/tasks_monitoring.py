@@ -1,8 +1,10 @@
-"""Celery tasks of monitoring: retention purge, alert digests (imported by integrations.tasks)."""
+"""Celery tasks of monitoring: retention purge, alert digests, credentials re-checks (imported by
+integrations.tasks)."""
 
 from celery import shared_task
 
 from integrations.services.alerts import alerts_send
+from integrations.services.credentials import connections_credentials_recheck
 from integrations.services.retention import retention_purge
 
 
@@ -15,3 +17,8 @@ def purge_expired_data() -> dict:
 @shared_task(name="integrations.tasks_monitoring.send_alert_digests", soft_time_limit=120, time_limit=180)
 def send_alert_digests() -> int:
     return len(alerts_send())
+
+
+@shared_task(name="integrations.tasks_monitoring.recheck_refused_credentials", soft_time_limit=120, time_limit=180)
+def recheck_refused_credentials() -> int:
+    return connections_credentials_recheck()

@@ -109,13 +109,14 @@ def settings_fingerprint(*, connection: Connection) -> str:
 @transaction.atomic
 def credentials_save(*, connection: Connection, form: forms.Form, account: SourceAccount | None) -> None:
     """Stores the credentials through the connector (a blank secret keeps the stored one) and,
-    once the source confirmed them, the account's zone, currency and country on the
+    once the source confirmed them, the account's id, zone, currency and country on the
     connection; only confirmed credentials complete the step."""
     if account is not None:
         connection.time_zone = account.time_zone or "UTC"
         connection.currency = account.currency
         connection.country = account.country[:2]
-        connection.save(update_fields=["time_zone", "currency", "country", "updated_at"])
+        connection.source_account_id = account.id
+        connection.save(update_fields=["time_zone", "currency", "country", "source_account_id", "updated_at"])
     connector_setup(connection).credentials_save(connection=connection, form=form, account=account)
     if account is not None:
         wizard_step_complete(connection=connection, key="credentials")

@@ -14,6 +14,11 @@ urlpatterns = [
     ),
     path("<uuid:public_id>/replay/", connection_page.connection_replay, name="connection_replay"),
     path(
+        "<uuid:public_id>/retry-credentials/",
+        connection_page.connection_retry_credentials,
+        name="connection_retry_credentials",
+    ),
+    path(
         "<uuid:public_id>/register-webhook/",
         connection_page.connection_register_webhook,
         name="connection_register_webhook",

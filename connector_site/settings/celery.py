@@ -72,6 +72,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks_monitoring.purge_expired_data",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Connections whose credentials the source refused ask it again, cheaply, and heal once it
+    # accepts them (integrations.services.credentials.RECHECK_EVERY).
+    "recheck-refused-credentials": {
+        "task": "integrations.tasks_monitoring.recheck_refused_credentials",
+        "schedule": 5 * 60.0,
+    },
     # One e-mail per connection when something new needs attention (a digest, not per record).
     "send-alert-digests": {"task": "integrations.tasks_monitoring.send_alert_digests", "schedule": 300.0},
     # One tick for every connection's product schedule: it reads each connection's frequency,

@@ -47,6 +47,9 @@ class Connection(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="connections")
     connector_type = models.CharField(max_length=40)
     name = models.CharField(max_length=120)
+    # The source's id of the account behind the credentials (a ROLLER venue), from the last
+    # successful check: one account connected twice would have every booking processed twice.
+    source_account_id = models.CharField(max_length=64, blank=True)
 
     # Lifecycle -----------------------------------------------------------------------
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
@@ -55,6 +58,9 @@ class Connection(models.Model):
     wizard_step = models.CharField(max_length=40, blank=True)
     preset = models.CharField(max_length=20, choices=Preset.choices, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    # Since when the source refuses the stored credentials (the connection needs attention for
+    # it); while set, integrations.services.credentials re-checks them by itself.
+    credentials_refused_at = models.DateTimeField(null=True, blank=True)
 
     # General settings ----------------------------------------------------------------
     time_zone = models.CharField(max_length=64, default="UTC")

@@ -12,7 +12,8 @@ from integrations.errors import ConnectionBrokenError, SyncError
 from integrations.models import Connection
 from integrations.roller.models import RollerSettings
 from integrations.roller.services import roller_venue_refresh
-from integrations.services.connection_status import connection_mark_needs_attention
+from integrations.services.connection_status import connection_credentials_refused
+from integrations.services.credentials import connection_credentials_confirmed
 
 SECRET_FIELDS = ["client_secret", "webhook_key", "previous_webhook_key", "access_token", "token_renewal_started_at"]
 
@@ -98,10 +99,13 @@ def check_credentials(modeladmin, request, queryset):
         except ConnectionBrokenError as exc:
             # The same as when an event finds it out: the page and the alert say what to do.
             if connection.status == Connection.Status.ACTIVE:
-                connection_mark_needs_attention(connection=connection, reason=str(exc))
+                connection_credentials_refused(connection=connection, reason=str(exc))
             raise
         done = f"ROLLER accepted the credentials (venue {venue.name})."
-        if connection.status == Connection.Status.NEEDS_ATTENTION:
+        healed = connection_credentials_confirmed(connection=connection)
+        if healed.healed:
+            done += f" {healed.sentence()}"
+        elif connection.status == Connection.Status.NEEDS_ATTENTION:
             done += f" The connection still needs attention ({connection.status_reason}); resume it once that is fixed."
         return done
 

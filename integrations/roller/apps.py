@@ -10,7 +10,13 @@ class RollerConfig(AppConfig):
         from integrations.registry import ConnectorSpec, connector_register
         from integrations.roller import importer
         from integrations.roller.handlers import HANDLERS
-        from integrations.roller.services import roller_activate, roller_delete, roller_locality
+        from integrations.roller.redaction import event_body_redact
+        from integrations.roller.services import (
+            roller_activate,
+            roller_credentials_recheck,
+            roller_delete,
+            roller_locality,
+        )
         from integrations.roller.setup import SETUP
 
         connector_register(
@@ -27,6 +33,8 @@ class RollerConfig(AppConfig):
                 read_people=importer.read_people,
                 check_webhook=importer.check_webhook,
                 import_calls_per_second=importer.IMPORT_CALLS_PER_SECOND,
+                credentials_recheck=roller_credentials_recheck,
+                body_redact=event_body_redact,
                 setup=SETUP,
                 locality=roller_locality,
             )

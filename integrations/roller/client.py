@@ -115,9 +115,16 @@ class RollerClient:
 
     # --- REST -------------------------------------------------------------------------------
 
-    def check_credentials(self) -> None:
-        """Get a token now: raises CredentialsRejected, RollerUnavailable… (for the wizard)."""
-        self._access_token()
+    def check_credentials(self, *, fresh: bool = False) -> None:
+        """Get a token now: raises CredentialsRejected, RollerUnavailable… (for the wizard).
+
+        `fresh` asks ROLLER for a new token even when a stored one looks usable (one that ROLLER
+        issued before it revoked the key proves nothing); the new token is stored for the next
+        calls, so the check costs one token request."""
+        stored = self.token_store.load() if fresh else None
+        if fresh:
+            self._token = None
+        self._access_token(rejected=stored.value if stored else None)
 
     def get_venue(self) -> dict:
         return self._request("GET", "/venues/me")

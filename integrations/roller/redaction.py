@@ -1,14 +1,26 @@
-"""Removing minors' personal data from stored webhook bodies, once they are processed.
+"""Removing minors' personal data from stored webhook bodies, processed or failed.
 
 A stored body is kept for support and replay, so it keeps every id and everything the
 connector reads, and loses what it must not keep: the names on tickets (often children's,
 never stored anywhere), and the personal fields of a minor or of a guest deleted in ROLLER.
 A replay parses the redacted body as it would the original.
+
+The handlers redact as their last step, on success; `event_body_redact` is what the core
+asks for (`ConnectorSpec.body_redact`) before it records a failure, since a failed or dead
+body is kept for replay with no time limit.
 """
 
 import json
 from collections.abc import Callable, Collection
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils import timezone
+
+from integrations.minors import is_minor, minor_is_known, minor_remember
+from integrations.models import WebhookEvent
+from integrations.roller.parsing.payloads import parse_customer_detail
+from integrations.roller.parsing.records import PayloadError
 
 # Names, dates of birth, contact details, address, and the free text ROLLER attaches to a
 # person (flags: "allergic to…").
@@ -79,6 +91,44 @@ def waiver_body_redact(body: str, *, minor_guest_ids: Collection[str] = ()) -> s
     return _rewrite(body, redact)
 
 
+def event_body_redact(event: WebhookEvent) -> str:
+    """The body a failed event keeps: a booking's without ticket names, a waiver's without its
+    minors' records, a guest's without personal data when they are a minor (or unreadable). A
+    minor recognised here is remembered (as a keyed hash), so the replay of the redacted body
+    still leaves them out."""
+    kind = event.object_type.lower()
+    if kind == "booking":
+        return booking_body_redact(event.body)
+    if kind == "signedwaiver":
+        return waiver_body_redact(event.body)
+    if kind == "customer":
+        minor_id = _minor_guest(event)
+        if minor_id is None:
+            return event.body
+        if minor_id:
+            minor_remember(connection=event.connection, source_ids=[minor_id])
+        return guest_body_redact(event.body)
+    return event.body
+
+
+def _minor_guest(event: WebhookEvent) -> str | None:
+    """The guest id of a Customer event about a minor ("" when the body cannot be read, so
+    cannot tell: no replay reads it either), or None for a guest not known to be one."""
+    try:
+        data = json.loads(event.body)["data"]
+        guest = parse_customer_detail(data)
+    except (TypeError, ValueError, KeyError, RecursionError, PayloadError):
+        return ""
+    connection = event.connection
+    try:
+        zone = ZoneInfo(connection.time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    if is_minor(guest.date_of_birth, connection.minimum_age, timezone.localdate(timezone=zone)):
+        return guest.guest_id
+    return guest.guest_id if minor_is_known(connection=connection, source_id=guest.guest_id) else None
+
+
 def _drop_personal(record: dict) -> None:
     for key in [key for key in record if key in PERSONAL_FIELDS]:
         del record[key]
@@ -88,7 +138,7 @@ def _rewrite(body: str, redact: Callable[[Any], None]) -> str:
     """Applies `redact` to the payload under `data` (or under a wrapper such as data.booking)."""
     try:
         envelope = json.loads(body)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return body  # nothing we could read, nothing we processed
     if not isinstance(envelope, dict) or "data" not in envelope:
         return body

@@ -67,8 +67,23 @@ def roller_venue_refresh(*, roller_settings: RollerSettings, client: RollerClien
     connection.time_zone = venue.time_zone or connection.time_zone
     connection.currency = venue.currency
     connection.country = venue.country_code[:2]
-    connection.save(update_fields=["time_zone", "currency", "country", "updated_at"])
+    connection.source_account_id = venue.venue_id
+    connection.save(update_fields=["time_zone", "currency", "country", "source_account_id", "updated_at"])
     return venue
+
+
+def roller_credentials_recheck(connection: Connection) -> None:
+    """Whether ROLLER accepts the stored key again (`ConnectorSpec.credentials_recheck`).
+
+    While the key is refused this is one token request. Once ROLLER issues a token again, one
+    GET /venues/me confirms the venue's API access too (a venue without the API add-on gets
+    tokens and a 403 on every other call). Raises CredentialsRejected or NoApiAccess while
+    refused, RollerUnavailable or RateLimited when ROLLER could not be asked.
+    """
+    roller_settings = RollerSettings.objects.select_related("connection").get(connection=connection)
+    client = RollerClient.from_settings(roller_settings)
+    client.check_credentials(fresh=True)
+    client.get_venue()
 
 
 def roller_activate(connection: Connection) -> None:

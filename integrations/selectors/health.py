@@ -16,7 +16,8 @@ class Problem:
     key: str
     title: str
     what_to_do: str
-    # A button on the connection page that fixes it, when there is one ("register_webhook").
+    # A button on the connection page that fixes it, when there is one ("register_webhook",
+    # "credentials": a link to the credentials step and "Retry now").
     fix: str = ""
 
 
@@ -37,7 +38,8 @@ def connection_health(*, connection: Connection, events_dead: int | None = None)
     problems = []
     source = connector_label(connection.connector_type)
     if connection.status == Status.NEEDS_ATTENTION:
-        problems.append(_status_problem(connection.status_reason, source=source))
+        refused = connection.credentials_refused_at is not None
+        problems.append(_status_problem(connection.status_reason, source=source, refused=refused))
     if events_dead:
         noun = "update" if events_dead == 1 else "updates"
         problems.append(
@@ -57,11 +59,14 @@ def connection_health(*, connection: Connection, events_dead: int | None = None)
     return Health("connected", "Connected", [])
 
 
-def _status_problem(reason: str, *, source: str) -> Problem:
+def _status_problem(reason: str, *, source: str, refused: bool = False) -> Problem:
     """The connection's own reason already says what to do; the title says what kind of thing it is."""
     lowered = reason.lower()
     fix = ""
-    if "webhook" in lowered:
+    if refused:
+        # Fixed in the credentials step, or by "Retry now" once the source accepts them again.
+        kind, title, fix = "credentials", f"{source} no longer accepts the connection's credentials", "credentials"
+    elif "webhook" in lowered:
         # Disabled, deleted or pointing elsewhere at the source (the reconciliation's check).
         kind, title, fix = "webhook", f"{source}'s updates are not reaching this connection", "register_webhook"
     elif any(word in lowered for word in ("client id", "credential", "api key", "refused access", "rejected")):

@@ -20,9 +20,9 @@ from django.utils import timezone
 from integrations.errors import ConnectionBrokenError, RecordError, TransientError
 from integrations.models import DISPATCHABLE_STATUSES, Connection, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
-from integrations.registry import handler_for
+from integrations.registry import connector_get, handler_for
 from integrations.services import claims
-from integrations.services.connection_status import connection_mark_needs_attention
+from integrations.services.connection_status import connection_credentials_refused
 from integrations.services.dispatch import webhook_events_enqueue
 from integrations.services.outcomes import outcomes_record
 
@@ -184,14 +184,19 @@ def _process(event: WebhookEvent) -> ProcessResult:
         logger.warning("webhook event %s was taken over by another task; this one's writes are undone", event.pk)
         return ProcessResult("not_claimed")
     except RecordError as exc:
+        kept = _body_kept(event)
         with transaction.atomic():
             _outcome(event, Outcome.FAILED, exc.reason, str(exc))
-            _finish(event, status=Status.FAILED, reason=exc.reason, last_error=str(exc), next_attempt_at=None)
+            _finish(event, status=Status.FAILED, reason=exc.reason, last_error=str(exc), next_attempt_at=None, **kept)
         return ProcessResult(Status.FAILED)
     except ConnectionBrokenError as exc:
-        # Nothing will work until a person acts: keep the event for a replay, no retries.
-        connection_mark_needs_attention(connection=connection, reason=str(exc))
-        _finish(event, status=Status.FAILED, reason=Reason.SOURCE_ERROR, last_error=str(exc), next_attempt_at=None)
+        # Nothing will work until the source accepts our credentials again: keep the event for a
+        # replay, no retries (integrations.services.credentials replays it once it does).
+        connection_credentials_refused(connection=connection, reason=str(exc))
+        kept = _body_kept(event)
+        _finish(
+            event, status=Status.FAILED, reason=Reason.SOURCE_ERROR, last_error=str(exc), next_attempt_at=None, **kept
+        )
         return ProcessResult(Status.FAILED)
     except TransientError as exc:
         return _retry_or_bury(event, error=str(exc), retry_after=exc.retry_after)
@@ -210,12 +215,30 @@ def _retry_or_bury(event: WebhookEvent, *, error: str, retry_after: float | None
     attempts = WebhookEvent.objects.values_list("attempts", flat=True).get(pk=event.pk)
     if attempts >= MAX_ATTEMPTS:
         logger.error("webhook event %s is dead after %s attempts: %s", event.pk, attempts, error)
-        _finish(event, status=Status.DEAD, last_error=error, next_attempt_at=None)
+        _finish(event, status=Status.DEAD, last_error=error, next_attempt_at=None, **_body_kept(event))
         return ProcessResult(Status.DEAD)
     delay = min(retry_after + random.uniform(0, 5), MAX_RETRY_WAIT_SECONDS) if retry_after else retry_delay(attempts)
     logger.warning("webhook event %s attempt %s failed, retry in %.0f s: %s", event.pk, attempts, delay, error)
-    _finish(event, status=Status.FAILED, last_error=error, next_attempt_at=timezone.now() + timedelta(seconds=delay))
+    next_attempt_at = timezone.now() + timedelta(seconds=delay)
+    _finish(event, status=Status.FAILED, last_error=error, next_attempt_at=next_attempt_at, **_body_kept(event))
     return ProcessResult(Status.FAILED, retry_in=delay)
+
+
+def _body_kept(event: WebhookEvent) -> dict:
+    """The body a failed event keeps, for the fields of its failure: redacted by its connector
+    before the first failure is recorded. Retention keeps failed and dead bodies for replay
+    with no time limit, and a child's name on a ticket must not stay with them; the handler's
+    own redaction runs only on success (its transaction rolled back)."""
+    spec = connector_get(event.connection.connector_type)
+    if spec is None or spec.body_redact is None:
+        return {}
+    try:
+        body = spec.body_redact(event)
+    except Exception:
+        # The body is kept for replay as it is rather than the failure go unrecorded.
+        logger.exception("webhook event %s: its body could not be redacted", event.pk)
+        return {}
+    return {"body": body, "body_redacted": True}
 
 
 def _finish(event: WebhookEvent, **fields) -> bool:

@@ -23,7 +23,7 @@ from integrations.locality import connection_zone
 from integrations.models import DISPATCHABLE_STATUSES, Connection, SyncRun
 from integrations.publishing import task_publish
 from integrations.registry import connector_get
-from integrations.services.connection_status import connection_mark_needs_attention
+from integrations.services.connection_status import connection_credentials_refused, connection_mark_needs_attention
 from integrations.services.import_runs import WINDOWED, chain_runs, imports_continue, runs_queue
 from integrations.windows import local_midnight
 
@@ -101,7 +101,8 @@ def webhook_check(*, connection: Connection) -> str | None:
     try:
         problem = spec.check_webhook(connection)
     except ConnectionBrokenError as exc:
-        problem = str(exc)
+        connection_credentials_refused(connection=connection, reason=str(exc))
+        return str(exc)
     if problem:
         connection_mark_needs_attention(connection=connection, reason=problem)
     return problem

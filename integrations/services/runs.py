@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from integrations.models import SyncRun
-from integrations.services.connection_status import connection_mark_needs_attention
+from integrations.services.connection_status import connection_credentials_refused
 from integrations.services.events import retry_delay
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,8 @@ def run_fail(run: SyncRun, error: str, *, broken: bool = False) -> StepResult:
     """The run stops where it is (its cursor stays: import_resume goes on from there). A run of
     an import chain lets the chain go on (integrations.services.import_windows)."""
     if broken:
-        connection_mark_needs_attention(connection=run.connection, reason=error)
+        # The source refused our credentials: re-checked by itself, resumed once it accepts them.
+        connection_credentials_refused(connection=run.connection, reason=error)
     logger.error("sync run %s failed: %s", run.pk, error)
     SyncRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(
         status=Status.FAILED, error=error[:2000], finished_at=timezone.now()

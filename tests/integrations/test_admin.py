@@ -218,6 +218,21 @@ def test_check_the_credentials_marks_revoked_ones_and_says_what_to_do(admin_clie
     assert CLIENT_SECRET not in response.content.decode()
 
 
+def test_check_the_credentials_heals_a_connection_whose_credentials_roller_had_refused(
+    admin_client, sandbox_connection
+):
+    from integrations.services.connection_status import connection_credentials_refused
+
+    connection_credentials_refused(connection=sandbox_connection, reason="ROLLER rejected the Client ID and Secret.")
+
+    response = run_action(admin_client, Connection, "check_credentials", [sandbox_connection])
+
+    [message] = messages_of(response)
+    assert message.endswith("The connection works again.")
+    sandbox_connection.refresh_from_db()
+    assert (sandbox_connection.status, sandbox_connection.credentials_refused_at) == (Connection.Status.ACTIVE, None)
+
+
 # --- connection list and page -------------------------------------------------------------
 
 

@@ -305,3 +305,49 @@ def test_the_page_offers_pause_or_resume_back_to_itself(user_client, connection)
     assert response.redirect_chain[-1][0] == page_url(connection)
     assert "Paused" in html
     assert f'action="{reverse("wizard:connection_resume", kwargs={"public_id": connection.public_id})}"' in html
+
+
+# --- credentials the source refused (issue 13) ----------------------------------------------
+
+
+def refuse_credentials(connection) -> None:
+    from integrations.services.connection_status import connection_credentials_refused
+
+    connection_credentials_refused(
+        connection=connection, reason="ROLLER rejected the Client ID and Secret: check them in ROLLER."
+    )
+
+
+def test_refused_credentials_link_to_their_fix_and_offer_retry_now(user_client, connection):
+    refuse_credentials(connection)
+
+    html = user_client.get(page_url(connection, "wizard:connection_live"), **HTMX).content.decode()
+
+    assert "ROLLER no longer accepts the connection&#x27;s credentials" in html
+    fix = reverse("wizard:step_credentials", kwargs={"public_id": connection.public_id})
+    assert re.search(rf'<a [^>]*href="{re.escape(fix)}"[^>]*>Fix credentials</a>', html)
+    assert f'action="{page_url(connection, "wizard:connection_retry_credentials")}"' in html
+    assert "Retry now" in html
+
+
+def test_retry_now_says_roller_still_refuses_then_heals_once_it_accepts(client, sandbox_connection, roller_sandbox):
+    client.force_login(sandbox_connection.account.memberships.get().user)
+    refuse_credentials(sandbox_connection)
+    roller_sandbox.fault("/token", status=401, count=100)
+    retry = page_url(sandbox_connection, "wizard:connection_retry_credentials")
+
+    html = client.post(retry, follow=True).content.decode()
+    assert "ROLLER still refuses the credentials" in html
+    assert Connection.objects.get(pk=sandbox_connection.pk).status == Connection.Status.NEEDS_ATTENTION
+
+    roller_sandbox.clear_faults()
+    html = client.post(retry, follow=True, **BOOSTED).content.decode()
+
+    assert "ROLLER accepted the credentials. The connection works again." in html
+    assert Connection.objects.get(pk=sandbox_connection.pk).status == Connection.Status.ACTIVE
+    assert "Fix credentials" not in html
+
+
+def test_retry_now_is_only_for_the_accounts_users(client, connection):
+    client.force_login(UserFactory())
+    assert client.post(page_url(connection, "wizard:connection_retry_credentials")).status_code == 404

@@ -197,3 +197,75 @@ def test_an_active_connection_saves_new_credentials_and_returns_to_its_settings(
     assert_moved_to(response, step_url(connection, "summary"), htmx=htmx)
     connection.roller.refresh_from_db()
     assert connection.roller.client_secret == sandbox.client_secret
+
+
+# --- one venue, one connection; credentials fixed heal the connection (issue 13) -------------
+
+
+def sandbox_venue_id(sandbox) -> str:
+    from integrations.roller.setup.credentials import credentials_verify
+
+    return credentials_verify(
+        base_url=sandbox.url, client_id=sandbox.client_id, client_secret=sandbox.client_secret
+    ).venue_id
+
+
+@pytest.mark.parametrize(
+    ("status", "link_name"),
+    [(Connection.Status.ACTIVE, "wizard:connection_detail"), (Connection.Status.DRAFT, "wizard:setup_resume")],
+)
+def test_a_venue_the_account_has_connected_already_is_refused_naming_and_linking_it(
+    browser_client, account, draft, sandbox, headers, htmx, status, link_name
+):
+    from django.urls import reverse
+
+    existing = ConnectionFactory(
+        account=account, name="Bounce Utrecht", status=status, source_account_id=sandbox_venue_id(sandbox)
+    )
+
+    html = assert_page(
+        browser_client.post(step_url(draft, "credentials"), sandbox_form(sandbox), headers=headers), htmx=htmx
+    )
+
+    assert "This venue is connected already" in html
+    assert "“Bounce Utrecht”" in html
+    assert f'href="{reverse(link_name, kwargs={"public_id": existing.public_id})}"' in html
+    draft.refresh_from_db()
+    assert (draft.wizard_step, draft.source_account_id) == ("preset", "")
+
+
+def test_the_same_venue_in_another_account_is_no_obstacle(browser_client, draft, sandbox):
+    ConnectionFactory(source_account_id=sandbox_venue_id(sandbox))  # another account's
+
+    response = browser_client.post(step_url(draft, "credentials"), sandbox_form(sandbox))
+
+    assert_moved_to(response, step_url(draft, "settings"), htmx=False)
+    draft.refresh_from_db()
+    assert draft.source_account_id == sandbox_venue_id(sandbox)
+
+
+def test_credentials_fixed_in_the_wizard_heal_a_refused_connection_at_once(browser_client, account, sandbox):
+    from django.utils import timezone
+
+    from integrations.models import WebhookEvent
+    from integrations.outcomes import Reason
+    from tests.factories import WebhookEventFactory
+
+    connection = ConnectionFactory(
+        account=account,
+        status=Connection.Status.NEEDS_ATTENTION,
+        status_reason="ROLLER rejected the Client ID and Secret: check them in ROLLER.",
+        credentials_refused_at=timezone.now(),
+        wizard_step="activate",
+    )
+    RollerSettingsFactory(
+        connection=connection, custom_base_url=sandbox.url, client_secret="revoked", venue_id=sandbox_venue_id(sandbox)
+    )
+    kept = WebhookEventFactory(connection=connection, status=WebhookEvent.Status.FAILED, reason=Reason.SOURCE_ERROR)
+
+    response = browser_client.post(step_url(connection, "credentials"), sandbox_form(sandbox), follow=True)
+
+    assert "The connection works again: 1 update(s) kept meanwhile are being processed." in response.content.decode()
+    connection.refresh_from_db()
+    assert (connection.status, connection.credentials_refused_at) == (Connection.Status.ACTIVE, None)
+    assert WebhookEvent.objects.get(pk=kept.pk).status == WebhookEvent.Status.RECEIVED

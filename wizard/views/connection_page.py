@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.timesince import timesince
@@ -33,6 +34,7 @@ from integrations.selectors.monitoring import (
 )
 from integrations.selectors.progress import first_import_progress
 from integrations.services.connections import connection_webhook_register_again
+from integrations.services.credentials import connection_credentials_recheck
 from integrations.services.events import webhook_events_replay
 from integrations.services.products_sync import products_sync_start
 from wizard.views.common import connector_label
@@ -107,6 +109,24 @@ def connection_register_webhook(request, public_id):
     else:
         label = connector_label(connection.connector_type)
         messages.success(request, f"The webhook is registered again: updates from {label} arrive again.")
+    return _back(connection)
+
+
+@transaction.non_atomic_requests
+@login_required
+@require_POST
+def connection_retry_credentials(request, public_id):
+    """ "Retry now" for credentials the source refused: one cheap check, healed when accepted.
+    Non-atomic: the check is an HTTP call and must not hold the database."""
+    connection = connection_for_user(request.user, public_id)
+    label = connector_label(connection.connector_type)
+    result = connection_credentials_recheck(connection=connection)
+    if result.outcome == "accepted":
+        messages.success(request, f"{label} accepted the credentials. {result.healed.sentence()}".strip())
+    elif result.outcome == "refused":
+        messages.error(request, f"{label} still refuses the credentials: {result.message}")
+    else:
+        messages.error(request, result.message)
     return _back(connection)
 
 

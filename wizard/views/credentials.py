@@ -2,7 +2,9 @@
 
 The form, the check and what is stored are the connector's (its SetupSpec); this view says
 what went wrong when the source did not confirm them, keeps credentials it could not check
-so "Try again" needs no retyping, and keeps a live connection with the account it has.
+so "Try again" needs no retyping, keeps a live connection with the account it has, refuses
+an account another connection of the same account has already (naming and linking it), and
+heals a connection whose credentials the source had refused (integrations.services.credentials).
 Non-atomic: the check is an HTTP call and must not hold the database.
 """
 
@@ -12,9 +14,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from integrations.errors import CredentialsProblem
+from integrations.models import Connection
+from integrations.selectors.accounts import connection_of_source_account
+from integrations.services.credentials import connection_credentials_confirmed
+from integrations.setup import SourceAccount
 from wizard import steps
 from wizard.services import connector_setup, credentials_save
 from wizard.views.common import connector_label, load_step, posted, render_page, step_context, step_done
@@ -22,9 +29,11 @@ from wizard.views.common import connector_label, load_step, posted, render_page,
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # rejected, no_access, unreachable, other
+    kind: str  # rejected, no_access, unreachable, duplicate, other
     title: str
     message: str
+    link_url: str = ""  # where the person fixes it (the connection that has the account already)
+    link_text: str = ""
 
 
 @transaction.non_atomic_requests
@@ -61,10 +70,16 @@ def credentials(request, public_id):
                     f"They belong to “{account.name}”, and this connector synchronises “{stored.name}”. "
                     f"A connector stays with one {noun}: add a new connector for the other one.",
                 )
+            elif existing := connection_of_source_account(connection=connection, source_account_id=account.id):
+                problem = _connected_already(existing, account=account, noun=setup.account_noun)
             else:
                 credentials_save(connection=connection, form=form, account=account)
                 where = f" ({account.environment})" if account.environment else ""
-                messages.success(request, f"{label} accepted the credentials: connected to “{account.name}”{where}.")
+                accepted = f"{label} accepted the credentials: connected to “{account.name}”{where}."
+                if not steps.is_draft(connection):
+                    # The fix for credentials the source refused: the connection heals at once.
+                    accepted = f"{accepted} {connection_credentials_confirmed(connection=connection).sentence()}"
+                messages.success(request, accepted.strip())
                 return step_done(request, connection, "credentials")
     context = step_context(
         connection,
@@ -78,3 +93,21 @@ def credentials(request, public_id):
         busy_label=f"Checking with {label}…",
     )
     return render_page(request, "wizard/credentials.html", context)
+
+
+def _connected_already(existing: Connection, *, account: SourceAccount, noun: str) -> Problem:
+    # One account connected twice would have every change processed twice.
+    if steps.is_draft(existing):
+        url = reverse("wizard:setup_resume", kwargs={"public_id": existing.public_id})
+        where = "its set-up is not finished"
+    else:
+        url = reverse("wizard:connection_detail", kwargs={"public_id": existing.public_id})
+        where = "it is already synchronised"
+    return Problem(
+        "duplicate",
+        f"This {noun} is connected already",
+        f"“{account.name}” belongs to the connector “{existing.name}”, and {where}. A {noun} connected twice would "
+        f"have every change processed twice: use “{existing.name}”, or delete it first.",
+        link_url=url,
+        link_text=f"Open “{existing.name}”",
+    )

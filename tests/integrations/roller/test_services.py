@@ -124,3 +124,17 @@ def test_roller_connect_with_wrong_credentials_says_so_and_keeps_a_draft(sandbox
     with pytest.raises(CommandError, match="rejected the Client ID and Secret"):
         call_command("roller_connect", "--account", "Demo Venues")
     assert Account.objects.get(name="Demo Venues").connections.get().status == Connection.Status.DRAFT
+
+
+@pytest.mark.django_db
+def test_roller_connect_again_reuses_the_venues_connection(sandbox_settings, capsys):
+    call_command("roller_connect", "--account", "Demo Venues")
+    first = Connection.objects.get(account__name="Demo Venues")
+    assert first.source_account_id == first.roller.venue_id != ""
+
+    call_command("roller_connect", "--account", "Demo Venues", "--name", "Another name")
+
+    assert list(Connection.objects.filter(account__name="Demo Venues")) == [first]
+    assert Connection.objects.get(pk=first.pk).status == Connection.Status.ACTIVE
+    assert "(the venue's existing connection, reused) is active" in capsys.readouterr().out
+    assert len(sandbox_settings.webhooks()) == 1

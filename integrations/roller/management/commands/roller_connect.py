@@ -1,4 +1,5 @@
-"""Creates a ROLLER connection with the default preset for an account and activates it.
+"""Creates a ROLLER connection with the default preset for an account and activates it; a
+venue the account has connected already gets its existing connection, with these credentials.
 
 For the demo and for operators; the wizard does the same in the browser. The Client Secret
 is read from ROLLER_CLIENT_SECRET (or the sandbox's demo secret), not from the command line,
@@ -11,9 +12,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from integrations.errors import SyncError
-from integrations.models import Account
+from integrations.models import Account, Connection
+from integrations.roller.errors import RollerError
 from integrations.roller.models import RollerSettings
 from integrations.roller.services import roller_connection_create, roller_venue_refresh
+from integrations.roller.setup.credentials import credentials_verify
 from integrations.services.connections import connection_activate
 
 SANDBOX_CLIENT_ID = "sandbox-demo-client"
@@ -54,17 +57,23 @@ class Command(BaseCommand):
             raise CommandError("--url is required for a venue's own domain.")
 
         account_row, _ = Account.objects.get_or_create(name=account)
-        connection = roller_connection_create(
-            account=account_row,
-            name=name or f"ROLLER ({client_id})",
-            environment=environment,
-            client_id=client_id,
-            client_secret=secret,
-            custom_base_url=url if environment in ("sandbox", "custom") else "",
-        )
+        base_url = url if environment in ("sandbox", "custom") else ""
+        credentials = {"environment": environment, "client_id": client_id, "client_secret": secret}
+        existing = _connection_of_venue(account_row, base_url=base_url, **credentials)
+        if existing is not None:
+            # The venue is connected already: a second connection would process every booking twice.
+            connection = existing
+            _credentials_store(connection.roller, custom_base_url=base_url, **credentials)
+        else:
+            connection = roller_connection_create(
+                account=account_row,
+                name=name or f"ROLLER ({client_id})",
+                custom_base_url=base_url,
+                **credentials,
+            )
         try:
             venue = roller_venue_refresh(roller_settings=connection.roller)
-            if not name:
+            if not name and existing is None:
                 connection.name = _unique_name(account_row, venue.name or connection.name)
             for field, days in lookbacks.items():
                 setattr(connection, field, days)
@@ -75,12 +84,46 @@ class Command(BaseCommand):
                 f"{exc} The connection '{connection.name}' was kept as a draft (id {connection.pk})."
             ) from exc
         connection.roller.refresh_from_db()
+        reused = " (the venue's existing connection, reused)" if existing is not None else ""
         self.stdout.write(
             self.style.SUCCESS(
-                f"Connection '{connection.name}' is active (venue {venue.name}, {venue.time_zone}); "
+                f"Connection '{connection.name}'{reused} is active (venue {venue.name}, {venue.time_zone}); "
                 f"webhook {connection.roller.webhook_id} registered."
             )
         )
+
+
+def _connection_of_venue(
+    account: Account, *, environment: str, base_url: str, client_id: str, client_secret: str
+) -> Connection | None:
+    """The account's connection to the venue behind these credentials, or None (also when
+    ROLLER cannot tell now: the new connection's own check then says why)."""
+    probe = RollerSettings(environment=environment, custom_base_url=base_url)
+    try:
+        venue = credentials_verify(base_url=probe.base_url, client_id=client_id, client_secret=client_secret)
+    except RollerError:
+        return None
+    return (
+        Connection.objects.filter(account=account, connector_type="roller", source_account_id=venue.venue_id)
+        .select_related("roller")
+        .order_by("created_at")
+        .first()
+    )
+
+
+def _credentials_store(
+    roller_settings: RollerSettings, *, environment: str, custom_base_url: str, client_id: str, client_secret: str
+) -> None:
+    changed = (roller_settings.client_id, roller_settings.client_secret) != (client_id, client_secret)
+    roller_settings.environment = environment
+    roller_settings.custom_base_url = custom_base_url
+    roller_settings.client_id = client_id
+    roller_settings.client_secret = client_secret
+    if changed:
+        # A token belongs to the credentials that got it.
+        roller_settings.access_token = ""
+        roller_settings.access_token_expires_at = None
+    roller_settings.save()
 
 
 def _unique_name(account: Account, wanted: str) -> str:
