@@ -2,7 +2,8 @@
 
 The page works without JavaScript (buttons are real POST forms, the numbers are on the
 page); with htmx the live part (health, counters, import progress, feed) refreshes every
-five seconds from `connection_live`, and the buttons are boosted. Another account's
+five seconds from `connection_live` (the 7-day chart and "why skipped" with it, out of band),
+and the buttons are boosted. Another account's
 connection is a 404 (integrations.selectors.connection_for_user).
 """
 
@@ -11,7 +12,9 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_POST
@@ -59,7 +62,10 @@ def connection_live(request, public_id):
     connection = connection_for_user(request.user, public_id)
     if not request.htmx:
         return redirect("wizard:connection_detail", public_id=connection.public_id)
-    return render(request, f"{TEMPLATE}#live", _live_context(connection))
+    # The chart and "why skipped" come along out of band, so they agree with the feed.
+    context = {**_live_context(connection), **_page_context(connection), "oob": True}
+    parts = [render_to_string(f"{TEMPLATE}#{name}", context, request=request) for name in ("live", "chart", "reasons")]
+    return HttpResponse("".join(parts))
 
 
 @login_required

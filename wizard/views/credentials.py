@@ -1,13 +1,17 @@
 """Step 3: the connector's credentials, checked with the source before they count.
 
 The form, the check and what is stored are the connector's (its SetupSpec); this view says
-what went wrong when the source did not confirm them, keeps credentials it could not check
-so "Try again" needs no retyping, and keeps a live connection with the account it has.
+what went wrong when the source did not confirm them, and keeps a live connection with the
+account it has. Nothing is stored before the source confirmed it (the page says so): when the
+source could not be reached, the form comes back with what was typed, and with htmx the typed
+secret stays in its field (`hx-preserve`), so "Try again" needs no retyping and the secret is
+never sent back in a page.
 Non-atomic: the check is an HTTP call and must not hold the database.
 """
 
 from dataclasses import dataclass
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -46,12 +50,8 @@ def credentials(request, public_id):
             account = setup.credentials_check(form=form)
         except CredentialsProblem as exc:
             problem = Problem(exc.kind, exc.title, str(exc))
-            if problem.kind == "unreachable" and steps.is_draft(connection) and stored is None:
-                # Kept, unchecked, so "Try again" needs no retyping of the secret; the step
-                # stays unfinished until the source confirms them.
-                credentials_save(connection=connection, form=form, account=None)
-                form = setup.credentials_form(request.POST, connection=connection)
-                form.is_valid()
+            if problem.kind == "unreachable":
+                _secrets_kept_in_the_page(form)
         else:
             if stored is not None and not steps.is_draft(connection) and account.id != stored.id:
                 noun = setup.account_noun
@@ -78,3 +78,10 @@ def credentials(request, public_id):
         busy_label=f"Checking with {label}…",
     )
     return render_page(request, "wizard/credentials.html", context)
+
+
+def _secrets_kept_in_the_page(form: forms.Form) -> None:
+    """The browser keeps each secret field as typed when htmx swaps the step in again."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.PasswordInput):
+            field.widget.attrs["hx-preserve"] = "true"
