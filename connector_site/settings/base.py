@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "connector_site.middleware.PagesNotCachedMiddleware",
 ]
 
 ROOT_URLCONF = "connector_site.urls"
@@ -119,6 +120,9 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date style, and times that name their zone (the admin's are UTC, not the venue's).
+# https://docs.djangoproject.com/en/5.2/ref/settings/#format-module-path
+FORMAT_MODULE_PATH = ["connector_site.formats"]
 
 # ---------------------------------------------------------------------------------------
 # Static files
