@@ -8,7 +8,6 @@ connection is a 404 (integrations.selectors.connection_for_user).
 """
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,8 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from integrations.errors import SyncError
-from integrations.models import Connection, RecordOutcome, SyncRun
-from integrations.outcomes import Entity, Outcome
+from integrations.models import Connection, SyncRun
+from integrations.outcomes import Outcome
 from integrations.selectors import connection_for_user
 from integrations.selectors_monitoring import (
     CHART_OUTCOMES,
@@ -31,12 +30,12 @@ from integrations.selectors_monitoring import (
     connection_health,
     first_import_progress,
     outcomes_by_day,
-    reason_label,
     recent_outcomes,
     skipped_by_reason,
 )
 from integrations.services.connections import connection_webhook_register_again
 from integrations.services.events import webhook_events_replay
+from wizard.feed import feed_items, records_known, subject
 from wizard.views.common import connector_label
 
 TEMPLATE = "wizard/connection/detail.html"
@@ -139,16 +138,18 @@ def _live_context(connection: Connection) -> dict:
         "last_update_ago": _ago(counts.last_webhook_at),
         "health": connection_health(connection=connection, events_dead=counts.events_dead),
         "progress": first_import_progress(connection=connection),
-        "feed": [FeedItem.of(outcome) for outcome in recent_outcomes(connection=connection)],
+        "feed": feed_items(connection=connection, outcomes=recent_outcomes(connection=connection)),
     }
 
 
 def _page_context(connection: Connection) -> dict:
+    summaries = skipped_by_reason(connection=connection)
+    known = records_known(connection=connection, outcomes=[o for summary in summaries for o in summary.examples])
     return {
         "chart": chart_layout(outcomes_by_day(connection=connection)),
         "reasons": [
-            {"summary": summary, "examples": [(o.created_at, subject(o)) for o in summary.examples]}
-            for summary in skipped_by_reason(connection=connection)
+            {"summary": summary, "examples": [(o.created_at, subject(o, known)) for o in summary.examples]}
+            for summary in summaries
         ],
     }
 
@@ -159,48 +160,6 @@ def _ago(moment) -> str:
     if timezone.now() - moment < dt.timedelta(minutes=1):
         return "just now"
     return f"{timesince(moment)} ago"
-
-
-@dataclass(frozen=True)
-class FeedItem:
-    at: object
-    entity: str
-    outcome: str
-    outcome_label: str
-    text: str
-
-    @classmethod
-    def of(cls, outcome: RecordOutcome) -> "FeedItem":
-        return cls(
-            at=outcome.created_at,
-            entity=outcome.get_entity_display(),
-            outcome=outcome.outcome,
-            outcome_label=outcome.get_outcome_display(),
-            text=describe(outcome),
-        )
-
-
-_SUBJECT = {Entity.CONTACT: "Guest", Entity.ORDER: "Booking", Entity.PRODUCT: "Product", Entity.EVENT: "Update"}
-
-
-def subject(outcome: RecordOutcome) -> str:
-    """Which record, in the venue's words ("Booking 5032001", "Guest 27718001").
-
-    An outcome about a minor holds no personal data, so neither does its line.
-    """
-    if outcome.detail:
-        return outcome.detail
-    if outcome.source_id:
-        return f"{_SUBJECT.get(outcome.entity, outcome.get_entity_display())} {outcome.source_id}"
-    return f"A {outcome.get_entity_display().lower()}"
-
-
-def describe(outcome: RecordOutcome) -> str:
-    """One line a venue's staff understands: which record, and why when it was left out."""
-    subject_text = subject(outcome)
-    if outcome.reason:
-        return f"{subject_text} — {reason_label(outcome.reason)}"
-    return subject_text
 
 
 # --- the chart: stacked bars as server-rendered SVG (no script, no CDN) -------------------
