@@ -3,6 +3,8 @@ import datetime as dt
 from django import template
 from django.utils.dateformat import format as date_format
 
+from wizard.forms import lookback_period
+
 register = template.Library()
 
 
@@ -67,3 +69,9 @@ def as_day_month(value) -> str:
 @register.filter
 def as_weekday(value) -> str:
     return date_format(value, "D") if value else ""
+
+
+@register.filter
+def as_period(days) -> str:
+    """A look-back in days as people say it: "7 days", "2 years"."""
+    return lookback_period(int(days))
