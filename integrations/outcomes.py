@@ -36,7 +36,7 @@ class Reason(models.TextChoices):
     SOURCE_ERROR = "source_error", "The source system returned an error while fetching related data"
     NO_MATCHING_KEY = (
         "no_matching_key",
-        "The guest lacks the value contacts are matched on (email or phone)",
+        "The guest has no email address (or no phone number, when contacts are matched on phone)",
     )
     PRODUCTS_DISABLED = "products_disabled", "Products are switched off for this connection"
     CONNECTION_INACTIVE = "connection_inactive", "The connection was not active"

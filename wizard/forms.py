@@ -37,10 +37,13 @@ class PresetForm(forms.Form):
         choices=Connection.Preset.choices,
         explanations={
             Connection.Preset.DEFAULT: (
-                "The recommended settings, filled in for you (you can still change each one). "
-                + default_preset_description()
+                "Enter the credentials and a name; the recommended settings are used for the rest and you go "
+                "straight to the summary, where you can change each one. " + default_preset_description()
             ),
-            Connection.Preset.MANUAL: "You make each choice yourself on the next steps.",
+            Connection.Preset.MANUAL: (
+                "Walk through every step (products, contacts and orders) and make each choice yourself, "
+                "starting from the recommended values."
+            ),
         },
         error_messages={"required": "Choose Default or Manual."},
     )
@@ -142,19 +145,22 @@ class ContactsForm(forms.ModelForm):
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
+    # Offered as choices (LOOKBACKS); still a number of days, checked against its range.
     contacts_lookback_days = forms.IntegerField(
-        label="Contacts: days back",
+        label="Contacts: how far back",
         min_value=1,
         max_value=3650,
-        help_text="Guests changed in this many days are imported when the connector starts (3650 is ten years).",
+        help_text="Guests changed in this period are imported when the connector starts.",
         error_messages={"min_value": "Enter at least 1 day.", "max_value": "At most 3650 days (ten years)."},
+        widget=forms.Select,
     )
     orders_lookback_days = forms.IntegerField(
-        label="Orders: days back",
+        label="Orders: how far back",
         min_value=1,
         max_value=3650,
-        help_text="Bookings changed in this many days are imported as orders when the connector starts.",
+        help_text="Bookings changed in this period are imported as orders when the connector starts.",
         error_messages={"min_value": "Enter at least 1 day.", "max_value": "At most 3650 days (ten years)."},
+        widget=forms.Select,
     )
 
     class Meta:
@@ -168,6 +174,39 @@ class ContactsForm(forms.ModelForm):
             "orders_lookback_days",
         ]
         labels = {"contacts_enabled": "Synchronise contacts (and with them, orders)"}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("contacts_lookback_days", "orders_lookback_days"):
+            recommended = getattr(DEFAULT_PRESET, name)
+            current = self[name].value()
+            self.fields[name].widget.choices = lookback_choices(recommended=recommended, current=current)
+
+
+LOOKBACKS = (30, 365, 730, 3650)  # 30 days, 1 year, 2 years, all 10 years
+
+
+def lookback_period(days: int) -> str:
+    """ "30 days", "1 year", "10 years"."""
+    if days >= 365 and days % 365 == 0:
+        years = days // 365
+        return f"{years} year{'s' if years != 1 else ''}"
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
+def lookback_label(days: int) -> str:
+    """A look-back as offered: "30 days", "1 year", "All 10 years" (the most there is)."""
+    return "All 10 years" if days == 3650 else lookback_period(days)
+
+
+def lookback_choices(*, recommended: int, current) -> list[tuple[int, str]]:
+    """The look-backs offered, with the recommended one (and one saved earlier) among them."""
+    try:
+        current = int(current)
+    except (TypeError, ValueError):
+        current = None
+    values = sorted({*LOOKBACKS, recommended, *([current] if current and 0 < current <= 3650 else [])})
+    return [(days, lookback_label(days) + (" (recommended)" if days == recommended else "")) for days in values]
 
 
 # --- deleting -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from integrations.errors import SyncError
-from integrations.models import Connection
+from integrations.models import Connection, Order
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.records import ContactData, OrderData
 from integrations.registry import connector_get
@@ -107,7 +107,7 @@ def _order_example(order: OrderData, holder: ContactData | None) -> dict:
     return {
         "reference": order.reference,
         "visit_date": order.visit_date.isoformat() if order.visit_date else "",
-        "channel": order.source_channel or order.channel,
+        "channel": Order.Channel(order.channel).label if order.channel in Order.Channel.values else "Other",
         "total": f"{order.total:.2f}",
         "currency": order.currency,
         "contact": _contact_example(holder)["name"] if holder is not None else "",

@@ -25,7 +25,7 @@ from integrations.registry import connector_get
 from integrations.setup import SetupSpec, SourceAccount
 from wizard.models import Preview
 from wizard.preview import preview_collect
-from wizard.steps import KEYS
+from wizard.steps import KEYS, PRESET_FILLS
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,15 @@ def _preset_set(connection: Connection, preset: str) -> None:
         preset_apply(connection=connection)
     else:
         connection.preset = Connection.Preset.MANUAL
+
+
+def preset_steps_complete(*, connection: Connection) -> None:
+    """The steps the default preset filled in count as done, and the summary's preview starts
+    (as saving the contacts step starts it)."""
+    if connection.wizard_step in KEYS and KEYS.index(connection.wizard_step) >= KEYS.index(PRESET_FILLS[-1]):
+        return  # done before: the preview ran then (and "Run again" is on the summary)
+    wizard_step_complete(connection=connection, key=PRESET_FILLS[-1])
+    preview_start(connection=connection)
 
 
 def wizard_step_complete(*, connection: Connection, key: str) -> None:

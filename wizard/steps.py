@@ -67,6 +67,20 @@ def step_after(key: str) -> Step:
     return STEPS[min(KEYS.index(key) + 1, len(STEPS) - 1)]
 
 
+# The steps the default preset fills in: a default draft goes from its name (settings) straight
+# to the summary, where each of them is one "Change" away. Manual walks through every step.
+PRESET_FILLS = ("products", "contacts")
+# A step opened with "Change" from the summary goes back to the summary once saved.
+RETURN_TO_SUMMARY = "from=summary"
+
+
+def preset_skips(connection: Connection, key: str) -> bool:
+    """Whether the draft's preset fills in the step after `key`, so the summary comes next."""
+    return (
+        is_draft(connection) and connection.preset == Connection.Preset.DEFAULT and step_after(key).key in PRESET_FILLS
+    )
+
+
 def step_before(key: str) -> Step | None:
     index = KEYS.index(key)
     return STEPS[index - 1] if index > 1 else None

@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "connector_site.middleware.UnreadableBodyMiddleware",
+    "connector_site.middleware.PagesNotCachedMiddleware",
 ]
 
 ROOT_URLCONF = "connector_site.urls"
@@ -120,6 +121,9 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date style, and times that name their zone (the admin's are UTC, not the venue's).
+# https://docs.djangoproject.com/en/5.2/ref/settings/#format-module-path
+FORMAT_MODULE_PATH = ["connector_site.formats"]
 
 # ---------------------------------------------------------------------------------------
 # Static files

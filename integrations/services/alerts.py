@@ -70,7 +70,7 @@ def connection_alert_send(*, connection_id: int) -> AlertResult:
         new = [problem for problem in problems if problem.key not in set(state.problem_keys)]
         sent_to = 0
         if new:
-            recipients = _recipients(connection)
+            recipients = alert_recipients(connection)
             if recipients:
                 _send(connection, problems=problems, new=new, recipients=recipients)
                 sent_to = len(recipients)
@@ -86,7 +86,8 @@ def connection_alert_send(*, connection_id: int) -> AlertResult:
         return AlertResult(connection_id=connection.pk, sent_to=sent_to, new_problems=len(new))
 
 
-def _recipients(connection: Connection) -> list[str]:
+def alert_recipients(connection: Connection) -> list[str]:
+    """Who gets the digests: the account's active users with an e-mail address."""
     users = get_user_model().objects.filter(membership__account=connection.account_id, is_active=True)
     return sorted({email for email in users.values_list("email", flat=True) if email})
 

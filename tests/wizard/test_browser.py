@@ -5,10 +5,12 @@ and posts to `PUBLIC_BASE_URL = live_server.url`. Celery runs eagerly in-process
 and whatever activation queues); the stored webhook events are handed over with
 `webhook_events_dispatch()`, as the dispatcher process would (there is none in tests).
 
-Screenshots of every step go to tests/artifacts/screenshots/ (git-ignored), at desktop width
-and, for a few steps, at a phone's.
+Screenshots of every step go to a folder under the system's tmp dir (SCREENSHOTS_DIR to
+choose another), at desktop width and, for a few steps, at a phone's.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,7 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+SHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "connect-screenshots")
 PASSWORD = "correct-horse-battery"
 
 pytestmark = [
@@ -97,6 +99,7 @@ def test_the_whole_wizard_in_a_browser(live_server, sandbox, settings, eager_cel
     page.wait_for_url("**/connectors/new/roller/")
     assert page.get_by_label("Default (recommended)").is_checked()
     shot("03-preset")
+    page.get_by_label("Manual").check()  # every step, one by one
     page.get_by_role("button", name="Continue").click()
 
     # 3. Credentials: wrong first (the error, inline), then right.
@@ -146,8 +149,8 @@ def test_the_whole_wizard_in_a_browser(live_server, sandbox, settings, eager_cel
     assert page.get_by_text("With contacts off, orders are off too").is_visible()
     shot("07-contacts-off")
     page.get_by_label("Synchronise contacts").check()
-    page.get_by_label("Contacts: days back").fill("2")
-    page.get_by_label("Orders: days back").fill("2")
+    page.get_by_label("Contacts: how far back").select_option("30")
+    page.get_by_label("Orders: how far back").select_option("7")
     page.get_by_label("Minimum age").fill("12")
     page.get_by_role("button", name="Continue to the summary").click()
     page.get_by_text("The minimum age is at least 13.").first.wait_for()

@@ -93,7 +93,29 @@ def test_the_polled_part_is_a_fragment_that_keeps_polling(user_client, connectio
     assert html.lstrip().startswith('<div id="live"')
     assert 'hx-trigger="every 5s"' in html
     assert "Booking 5032001" in html
-    assert "<html" not in html and "Records in the last 7 days" not in html
+    assert "<html" not in html
+    # The chart and the reasons come with it, out of band (issue 13: they lagged the feed).
+    assert '<section id="cp-chart" class="card cp-chart" hx-swap-oob="true">' in html
+    assert '<section id="cp-reasons" class="card cp-reasons" hx-swap-oob="true">' in html
+
+
+def test_the_chart_and_the_reasons_follow_the_feed_without_a_reload(user_client):
+    connection = ConnectionFactory()
+    client = user_client
+    client.force_login(UserFactory(account=connection.account))
+    first = client.get(page_url(connection, "wizard:connection_live"), **HTMX).content.decode()
+    assert "No records in the last 7 days yet" in first and "Nothing was skipped in the last 7 days" in first
+
+    outcomes_record(
+        connection=connection,
+        entity=Entity.ORDER,
+        rows=[("u-1", Outcome.CREATED, "", "Booking 1"), ("u-2", Outcome.SKIPPED, Reason.NO_CONTACT, "Booking 2")],
+    )
+    html = client.get(page_url(connection, "wizard:connection_live"), **HTMX).content.decode()
+
+    assert "No records in the last 7 days yet" not in html
+    assert "Created <strong>1</strong>" in html and "Skipped <strong>1</strong>" in html  # the chart's legend
+    assert Reason.NO_CONTACT.label in html  # why skipped
 
 
 def test_the_polled_part_without_htmx_sends_the_browser_to_the_page(user_client, connection):

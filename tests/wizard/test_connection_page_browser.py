@@ -2,12 +2,11 @@
 
 The sandbox delivers its webhooks to the live server; there is no dispatcher or worker in
 tests, so the events are handed over by `webhook_events_dispatch()` with Celery running its
-tasks eagerly, in this process. Screenshots go to tests/artifacts/screenshots/ (gitignored).
+tasks eagerly, in this process. Screenshots go to tests.wizard.test_browser.SHOTS (a tmp dir).
 """
 
 import datetime as dt
 import os
-from pathlib import Path
 
 import pytest
 
@@ -22,6 +21,7 @@ from integrations.services import import_runs, import_windows
 from integrations.services.accounts import account_user_ensure
 from integrations.services.connections import connection_activate
 from integrations.services.dispatch import webhook_events_dispatch
+from tests.wizard.test_browser import SHOTS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+SCREENSHOTS = SHOTS
 USERNAME, PASSWORD = "venue-manager", "connect-demo-2026"
 
 pytestmark = [

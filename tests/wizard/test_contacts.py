@@ -103,3 +103,23 @@ def test_saving_a_live_connection_does_not_call_roller_for_a_preview(
 
     assert response.status_code == 302 and response["Location"] == step_url(connection, "summary")
     assert no_broker == [] and not Preview.objects.exists()
+
+
+def test_the_first_imports_reach_is_a_choice_not_a_number_of_days(browser_client, draft):
+    html = browser_client.get(step_url(draft, "contacts")).content.decode()
+
+    contacts = html[html.index('name="contacts_lookback_days"') :].split("</select>")[0]
+    options = [label for label in ("30 days", "1 year", "2 years", "All 10 years (recommended)") if label in contacts]
+    assert options == ["30 days", "1 year", "2 years", "All 10 years (recommended)"]
+    assert '<option value="3650" selected>' in contacts
+    orders = html[html.index('name="orders_lookback_days"') :].split("</select>")[0]
+    assert '<option value="7" selected>7 days (recommended)</option>' in orders
+    assert 'type="number" name="contacts_lookback_days"' not in html
+
+
+def test_a_reach_saved_earlier_stays_among_the_choices(browser_client, account):
+    draft = make_draft(account, step="products", orders_lookback_days=2)
+
+    html = browser_client.get(step_url(draft, "contacts")).content.decode()
+
+    assert '<option value="2" selected>2 days</option>' in html

@@ -92,21 +92,54 @@ def test_roller_unreachable_is_told_apart_and_can_be_retried(browser_client, dra
 
     html = assert_page(response, htmx=htmx)
     assert "ROLLER could not be reached" in html
-    assert "says nothing about your Client ID and Secret" in html
+    assert "Your Client ID and Secret were not checked yet, and nothing was saved." in html
     assert "Try again" in html
     assert SECRET_SHOWN not in html
     draft.refresh_from_db()
     assert draft.wizard_step == "preset"  # no progress yet
+    # The page says nothing is saved before the check: nothing was.
+    assert not RollerSettings.objects.filter(connection=draft).exists()
+    # What was typed comes back; the secret stays in the browser's field (htmx keeps it).
+    assert f'value="{sandbox.client_id}"' in html
+    assert 'hx-preserve="true"' in html and 'name="client_secret"' in html
 
-    # Try again: the secret was kept (unchecked) for the retry, so it need not be typed again.
-    retry = browser_client.post(
-        step_url(draft, "credentials"), sandbox_form(sandbox, client_secret=""), headers=headers
-    )
+    # Try again, with the secret the field kept: now ROLLER answers.
+    retry = browser_client.post(step_url(draft, "credentials"), sandbox_form(sandbox), headers=headers)
 
     assert_moved_to(retry, step_url(draft, "settings"), htmx=htmx)
     draft.refresh_from_db()
     assert draft.wizard_step == "credentials"
     assert draft.roller.venue_name == "Bounce Around Utrecht"
+
+
+def test_an_unreachable_address_is_said_plainly_and_suggests_checking_it(browser_client, draft, settings):
+    settings.ROLLER_HTTP_BACKOFF_SECONDS = 0.01
+    form = {"environment": "custom", "custom_base_url": "https://127.0.0.1:9", "client_id": "id", "client_secret": "s"}
+
+    html = browser_client.post(step_url(draft, "credentials"), form).content.decode()
+
+    assert "We got no answer from 127.0.0.1:9. Check that the address is right" in html
+    for internal in ("POST /token", "attempt(s)", "try again later"):
+        assert internal not in html
+    assert 'value="https://127.0.0.1:9"' in html  # the address typed, to correct
+    assert not RollerSettings.objects.filter(connection=draft).exists()
+
+
+def test_a_refused_address_has_one_error_not_two(browser_client, draft):
+    form = {"environment": "custom", "custom_base_url": "http://api.venue.example", "client_id": "x"}
+
+    html = browser_client.post(step_url(draft, "credentials"), form).content.decode()
+
+    assert "only reached over HTTPS" in html
+    assert "Enter your venue&#x27;s API address" not in html
+
+
+def test_every_error_links_to_its_field(browser_client, draft):
+    html = browser_client.post(step_url(draft, "credentials"), {}).content.decode()
+
+    assert 'href="#"' not in html
+    assert '<a href="#id_environment_0">Environment:' in html  # a choice: its first option
+    assert '<a href="#id_client_id">Client ID:' in html
 
 
 def test_a_roller_that_does_not_answer_at_all_is_unreachable(browser_client, draft, settings):

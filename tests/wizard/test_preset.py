@@ -68,3 +68,54 @@ def test_manual_keeps_the_values_chosen(browser_client, account):
 
     connection.refresh_from_db()
     assert (connection.preset, connection.minimum_age) == ("manual", 21)
+
+
+@pytest.fixture
+def no_broker(monkeypatch):
+    from wizard.tasks import preview_run
+
+    sent = []
+    monkeypatch.setattr(preview_run, "apply_async", lambda args, **kwargs: sent.append(args[0]))
+    return sent
+
+
+SETTINGS = {"name": "Bounce Utrecht", "opt_in_strategy": "in_and_out"}
+
+
+def test_default_asks_for_a_name_then_goes_straight_to_the_summary(
+    browser_client, account, headers, htmx, no_broker, django_capture_on_commit_callbacks
+):
+    draft = make_draft(account, step="credentials", preset="default")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser_client.post(step_url(draft, "settings"), SETTINGS, headers=headers)
+
+    assert_moved_to(response, step_url(draft, "summary"), htmx=htmx)
+    draft.refresh_from_db()
+    assert draft.wizard_step == "contacts"  # products and contacts: filled in by the preset
+    assert len(no_broker) == 1  # the summary's preview started, as the contacts step starts it
+    # Every step is still one click away, and saving one comes back to the summary.
+    summary = browser_client.get(step_url(draft, "summary")).content.decode()
+    for key in ("products", "contacts"):
+        assert f'href="{step_url(draft, key)}"' in summary  # the step indicator
+    response = browser_client.post(
+        step_url(draft, "products"), {"products_enabled": "on", "products_frequency_minutes": "15"}, headers=headers
+    )
+    assert_moved_to(response, step_url(draft, "summary"), htmx=htmx)
+
+
+def test_manual_walks_through_each_step(browser_client, account, headers, htmx, no_broker):
+    draft = make_draft(account, step="credentials", preset="manual")
+
+    response = browser_client.post(step_url(draft, "settings"), SETTINGS, headers=headers)
+
+    assert_moved_to(response, step_url(draft, "products"), htmx=htmx)
+    draft.refresh_from_db()
+    assert draft.wizard_step == "settings"
+    assert no_broker == []
+
+
+def test_the_two_choices_say_what_each_does(browser_client):
+    html = browser_client.get("/connectors/new/roller/").content.decode()
+    assert "you go straight to the summary" in html
+    assert "Walk through every step" in html

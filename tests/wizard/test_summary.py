@@ -177,3 +177,20 @@ def test_the_summary_waits_for_the_earlier_steps(browser_client, account):
     response = browser_client.get(step_url(connection, "summary"))
 
     assert response.status_code == 302 and response["Location"] == step_url(connection, "products")
+
+
+def test_change_from_the_summary_comes_back_to_the_summary(browser_client, account, headers, htmx):
+    from tests.wizard.conftest import assert_moved_to, make_draft, step_url
+
+    draft = make_draft(account, step="summary", preset="manual")
+    summary = browser_client.get(step_url(draft, "summary")).content.decode()
+    change = f"{step_url(draft, 'products')}?from=summary"
+    assert f'href="{change}"' in summary
+
+    page = browser_client.get(change, headers=headers).content.decode()
+    assert f'action="{change}"' in page and "Back to the summary" in page
+    response = browser_client.post(
+        change, {"products_enabled": "on", "products_frequency_minutes": "15"}, headers=headers
+    )
+
+    assert_moved_to(response, step_url(draft, "summary"), htmx=htmx)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from integrations.errors import SyncError
 from integrations.models import Connection, SyncRun
 from integrations.selectors.accounts import connection_for_user
+from integrations.services.alerts import alert_recipients
 from integrations.services.connections import connection_activate
 from wizard import steps
 from wizard.services import connector_setup, wizard_step_complete
@@ -65,6 +66,7 @@ def done(request, public_id):
         "activate",
         **_connector_context(connection),
         first_import_runs=runs,
+        alert_recipients=alert_recipients(connection),
     )
     return render_page(request, "wizard/done.html", context)
 

@@ -17,6 +17,7 @@ from integrations.models import Connection
 from integrations.registry import connector_get
 from integrations.selectors.accounts import connection_for_user
 from wizard import steps
+from wizard.services import preset_steps_complete
 
 PARTIAL = "wizard"
 TARGET = "#wizard"
@@ -103,9 +104,21 @@ def load_step(request, public_id, key: str) -> tuple[Connection, HttpResponse | 
 
 
 def step_done(request, connection: Connection, key: str) -> HttpResponse:
-    """After a step was saved: a draft goes on to the next step, a live connection back to
-    its summary."""
-    if steps.is_draft(connection):
-        return redirect_to(request, steps.step_after(key).url(connection))
-    messages.success(request, "Saved. The connector uses the new settings from now on.")
-    return redirect_to(request, steps.BY_KEY["summary"].url(connection))
+    """After a step was saved: a draft goes on to the next step (or, with the default preset,
+    past the steps it filled in, to the summary), a live connection back to its summary, and a
+    step opened with "Change" from the summary back there."""
+    summary = steps.BY_KEY["summary"].url(connection)
+    if not steps.is_draft(connection):
+        messages.success(request, "Saved. The connector uses the new settings from now on.")
+        return redirect_to(request, summary)
+    if returns_to_summary(request) and steps.step_reachable(connection, "summary"):
+        return redirect_to(request, summary)
+    if steps.preset_skips(connection, key):
+        preset_steps_complete(connection=connection)
+        messages.info(request, "The recommended settings are used for the rest: check them here and change any.")
+        return redirect_to(request, summary)
+    return redirect_to(request, steps.step_after(key).url(connection))
+
+
+def returns_to_summary(request) -> bool:
+    return request.GET.get("from") == "summary"

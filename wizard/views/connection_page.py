@@ -2,25 +2,27 @@
 
 The page works without JavaScript (buttons are real POST forms, the numbers are on the
 page); with htmx the live part (health, counters, import progress, feed) refreshes every
-five seconds from `connection_live`, and the buttons are boosted. Another account's
+five seconds from `connection_live` (the 7-day chart and "why skipped" with it, out of band),
+and the buttons are boosted. Another account's
 connection is a 404 (integrations.selectors.connection_for_user).
 """
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from integrations.errors import SyncError
-from integrations.models import Connection, RecordOutcome, SyncRun
-from integrations.outcomes import Entity, Outcome
+from integrations.models import Connection, SyncRun
+from integrations.outcomes import Outcome
 from integrations.selectors.accounts import connection_for_user
 from integrations.selectors.health import connection_health
 from integrations.selectors.monitoring import (
@@ -28,7 +30,6 @@ from integrations.selectors.monitoring import (
     DayCounts,
     connection_counts,
     outcomes_by_day,
-    reason_label,
     recent_outcomes,
     skipped_by_reason,
 )
@@ -37,6 +38,7 @@ from integrations.services.connections import connection_webhook_register_again
 from integrations.services.credentials import connection_credentials_recheck
 from integrations.services.events import webhook_events_replay
 from integrations.services.products_sync import products_sync_start
+from wizard.feed import feed_items, records_known, subject
 from wizard.views.common import connector_label
 
 TEMPLATE = "wizard/connection/detail.html"
@@ -62,7 +64,10 @@ def connection_live(request, public_id):
     connection = connection_for_user(request.user, public_id)
     if not request.htmx:
         return redirect("wizard:connection_detail", public_id=connection.public_id)
-    return render(request, f"{TEMPLATE}#live", _live_context(connection))
+    # The chart and "why skipped" come along out of band, so they agree with the feed.
+    context = {**_live_context(connection), **_page_context(connection), "oob": True}
+    parts = [render_to_string(f"{TEMPLATE}#{name}", context, request=request) for name in ("live", "chart", "reasons")]
+    return HttpResponse("".join(parts))
 
 
 @login_required
@@ -149,16 +154,18 @@ def _live_context(connection: Connection) -> dict:
         "last_update_ago": _ago(counts.last_webhook_at),
         "health": connection_health(connection=connection, events_dead=counts.events_dead),
         "progress": first_import_progress(connection=connection),
-        "feed": [FeedItem.of(outcome) for outcome in recent_outcomes(connection=connection)],
+        "feed": feed_items(connection=connection, outcomes=recent_outcomes(connection=connection)),
     }
 
 
 def _page_context(connection: Connection) -> dict:
+    summaries = skipped_by_reason(connection=connection)
+    known = records_known(connection=connection, outcomes=[o for summary in summaries for o in summary.examples])
     return {
         "chart": chart_layout(outcomes_by_day(connection=connection)),
         "reasons": [
-            {"summary": summary, "examples": [(o.created_at, subject(o)) for o in summary.examples]}
-            for summary in skipped_by_reason(connection=connection)
+            {"summary": summary, "examples": [(o.created_at, subject(o, known)) for o in summary.examples]}
+            for summary in summaries
         ],
     }
 
@@ -169,48 +176,6 @@ def _ago(moment) -> str:
     if timezone.now() - moment < dt.timedelta(minutes=1):
         return "just now"
     return f"{timesince(moment)} ago"
-
-
-@dataclass(frozen=True)
-class FeedItem:
-    at: object
-    entity: str
-    outcome: str
-    outcome_label: str
-    text: str
-
-    @classmethod
-    def of(cls, outcome: RecordOutcome) -> "FeedItem":
-        return cls(
-            at=outcome.created_at,
-            entity=outcome.get_entity_display(),
-            outcome=outcome.outcome,
-            outcome_label=outcome.get_outcome_display(),
-            text=describe(outcome),
-        )
-
-
-_SUBJECT = {Entity.CONTACT: "Guest", Entity.ORDER: "Booking", Entity.PRODUCT: "Product", Entity.EVENT: "Update"}
-
-
-def subject(outcome: RecordOutcome) -> str:
-    """Which record, in the venue's words ("Booking 5032001", "Guest 27718001").
-
-    An outcome about a minor holds no personal data, so neither does its line.
-    """
-    if outcome.detail:
-        return outcome.detail
-    if outcome.source_id:
-        return f"{_SUBJECT.get(outcome.entity, outcome.get_entity_display())} {outcome.source_id}"
-    return f"A {outcome.get_entity_display().lower()}"
-
-
-def describe(outcome: RecordOutcome) -> str:
-    """One line a venue's staff understands: which record, and why when it was left out."""
-    subject_text = subject(outcome)
-    if outcome.reason:
-        return f"{subject_text} — {reason_label(outcome.reason)}"
-    return subject_text
 
 
 # --- the chart: stacked bars as server-rendered SVG (no script, no CDN) -------------------

@@ -1,15 +1,19 @@
 """Step 3: the connector's credentials, checked with the source before they count.
 
 The form, the check and what is stored are the connector's (its SetupSpec); this view says
-what went wrong when the source did not confirm them, keeps credentials it could not check
-so "Try again" needs no retyping, keeps a live connection with the account it has, refuses
-an account another connection of the same account has already (naming and linking it), and
-heals a connection whose credentials the source had refused (integrations.services.credentials).
+what went wrong when the source did not confirm them, keeps a live connection with the
+account it has, refuses an account another connection of the same account has already (naming
+and linking it), and heals a connection whose credentials the source had refused
+(integrations.services.credentials). Nothing is stored before the source confirmed it (the page
+says so): when the source could not be reached, the form comes back with what was typed, and
+with htmx the typed secret stays in its field (`hx-preserve`), so "Try again" needs no retyping
+and the secret is never sent back in a page.
 Non-atomic: the check is an HTTP call and must not hold the database.
 """
 
 from dataclasses import dataclass
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -55,12 +59,8 @@ def credentials(request, public_id):
             account = setup.credentials_check(form=form)
         except CredentialsProblem as exc:
             problem = Problem(exc.kind, exc.title, str(exc))
-            if problem.kind == "unreachable" and steps.is_draft(connection) and stored is None:
-                # Kept, unchecked, so "Try again" needs no retyping of the secret; the step
-                # stays unfinished until the source confirms them.
-                credentials_save(connection=connection, form=form, account=None)
-                form = setup.credentials_form(request.POST, connection=connection)
-                form.is_valid()
+            if problem.kind == "unreachable":
+                _secrets_kept_in_the_page(form)
         else:
             if stored is not None and not steps.is_draft(connection) and account.id != stored.id:
                 noun = setup.account_noun
@@ -111,3 +111,10 @@ def _connected_already(existing: Connection, *, account: SourceAccount, noun: st
         link_url=url,
         link_text=f"Open “{existing.name}”",
     )
+
+
+def _secrets_kept_in_the_page(form: forms.Form) -> None:
+    """The browser keeps each secret field as typed when htmx swaps the step in again."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.PasswordInput):
+            field.widget.attrs["hx-preserve"] = "true"

@@ -59,7 +59,7 @@ def preset(request, public_id):
     if request.method == "POST" and form.is_valid():
         preset_choose(connection=connection, preset=form.cleaned_data["preset"])
         if form.cleaned_data["preset"] == "default":
-            messages.info(request, "The recommended settings were filled in on every step.")
+            messages.info(request, "The recommended settings were filled in on every step after the name.")
         return step_done(request, connection, "preset")
     return render_page(request, "wizard/preset.html", step_context(connection, "preset", form=form))
 

@@ -11,6 +11,7 @@ from integrations.presets import DEFAULT_PRESET
 from integrations.selectors.accounts import connection_for_user
 from integrations.selectors.progress import first_import_estimate
 from wizard import steps
+from wizard.forms import lookback_label
 from wizard.models import Preview
 from wizard.services import connector_setup, preview_latest, preview_start, settings_fingerprint, wizard_step_complete
 from wizard.views.common import connector_label, load_step, redirect_to, render_page, step_context, wants_partial
@@ -105,7 +106,8 @@ def summary_sections(connection: Connection) -> list[dict]:
         return {"label": label, "value": value, "recommended": recommended}
 
     def url(key: str) -> str:
-        return steps.BY_KEY[key].url(connection)
+        # "Change" comes back here once saved (common.step_done), draft or not.
+        return f"{steps.BY_KEY[key].url(connection)}?{steps.RETURN_TO_SUMMARY}"
 
     orders = "On: orders follow contacts" if c.orders_enabled else "Off, because contacts are off"
     return [
@@ -179,7 +181,4 @@ def _yes(value: bool) -> str:
 
 
 def _days(days: int) -> str:
-    if days % 365 == 0 and days >= 365:
-        years = days // 365
-        return f"{days} days ({years} year{'s' if years != 1 else ''})"
-    return f"{days} day{'s' if days != 1 else ''}"
+    return lookback_label(days)

@@ -5,6 +5,8 @@ things went wrong when it did: the key was refused, the venue has no API access,
 could not be reached. It is an HTTP call: the wizard calls it outside any transaction.
 """
 
+from urllib.parse import urlsplit
+
 from django.db import transaction
 
 from integrations.errors import CredentialsProblem
@@ -48,11 +50,20 @@ def credentials_check(*, form: CredentialsForm) -> SourceAccount:
             base_url=form.base_url(), client_id=form.cleaned_data["client_id"], client_secret=form.secret()
         )
     except RollerError as exc:
-        raise credentials_problem(exc, environment=form.environment_label()) from exc
+        raise credentials_problem(
+            exc,
+            environment=form.environment_label(),
+            address=urlsplit(form.base_url()).netloc or form.base_url(),
+            custom=form.cleaned_data["environment"] == RollerSettings.Environment.CUSTOM,
+        ) from exc
     return _account(venue, environment=form.environment_label())
 
 
-def credentials_problem(exc: RollerError, *, environment: str) -> CredentialsProblem:
+def credentials_problem(
+    exc: RollerError, *, environment: str, address: str = "ROLLER", custom: bool = False
+) -> CredentialsProblem:
+    """What the credentials step says; `address` is where ROLLER was asked (a custom domain's
+    own address is the likeliest mistake when nothing answers)."""
     if isinstance(exc, CredentialsRejected):
         return CredentialsProblem(
             f"Check both in ROLLER under {WHERE_TO_FIND}, and that the key was made for the environment chosen "
@@ -68,9 +79,18 @@ def credentials_problem(exc: RollerError, *, environment: str) -> CredentialsPro
             title="The venue has no access to ROLLER's API",
             kind="no_access",
         )
-    if isinstance(exc, (RollerUnavailable, RateLimited)):
+    if isinstance(exc, RateLimited):
         return CredentialsProblem(
-            f"{exc} This says nothing about your Client ID and Secret: try again in a moment.",
+            f"{exc} This says nothing about your Client ID and Secret, and nothing was saved.",
+            title="ROLLER could not be reached",
+            kind="unreachable",
+        )
+    if isinstance(exc, RollerUnavailable):
+        # The client's message names the request and its attempts: for the log, not for a person.
+        return CredentialsProblem(
+            f"We got no answer from {address}. Check that the address is right"
+            f"{' (as ROLLER gave it for your venue)' if custom else ''}, then try again in a moment. "
+            "Your Client ID and Secret were not checked yet, and nothing was saved.",
             title="ROLLER could not be reached",
             kind="unreachable",
         )

@@ -90,7 +90,9 @@ class CredentialsForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         environment = data.get("environment")
-        if environment == Environment.CUSTOM and not data.get("custom_base_url"):
+        # An address entered but refused (not https://, not an address) has its own error already.
+        entered = "custom_base_url" in self.errors
+        if environment == Environment.CUSTOM and not data.get("custom_base_url") and not entered:
             self.add_error("custom_base_url", "Enter your venue's API address, or choose Live or Playground.")
         client_id = data.get("client_id")
         same_key = self.roller is not None and client_id == self.roller.client_id

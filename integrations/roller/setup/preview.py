@@ -91,7 +91,7 @@ def _bookings(
     groups: dict[str, list] = {}
     truncated = False
     for n, day in enumerate(days):
-        progress(5 + 40 * n // len(days), f"Reading bookings of {day:%d %b}")
+        progress(5 + 40 * n // len(days), f"Reading bookings of {day.day} {day:%b}")
         for unique_id, rows in group_booking_item_rows(
             client.iter_booking_items(day, day + dt.timedelta(days=1))
         ).items():
@@ -112,7 +112,7 @@ def _ages(client: RollerClient, days: list[dt.date], tz: ZoneInfo, progress: Pro
     """The signed waivers of the last days, as age evidence (kept in memory only)."""
     found: list[AgeEvidence] = []
     for n, day in enumerate(days):
-        progress(45 + 10 * n // len(days), f"Reading signed waivers of {day:%d %b}")
+        progress(45 + 10 * n // len(days), f"Reading signed waivers of {day.day} {day:%b}")
         rows = list(client.iter_signed_waivers(day, day + dt.timedelta(days=1)))
         try:
             waivers = parse_signed_waivers(rows, tz=tz) if rows else []
@@ -125,7 +125,7 @@ def _ages(client: RollerClient, days: list[dt.date], tz: ZoneInfo, progress: Pro
 def _guests(client: RollerClient, days: list[dt.date], tz: ZoneInfo, progress: Progress) -> dict[str, GuestRecord]:
     guests: dict[str, GuestRecord] = {}
     for n, day in enumerate(days):
-        progress(55 + 15 * n // len(days), f"Reading guests of {day:%d %b}")
+        progress(55 + 15 * n // len(days), f"Reading guests of {day.day} {day:%b}")
         for row in client.iter_customers(day, day + dt.timedelta(days=1)):
             try:
                 guest = parse_reporting_guest(row, tz=tz)
