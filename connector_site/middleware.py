@@ -14,7 +14,7 @@ class UnreadableBodyMiddleware:
     gunicorn stops waiting for a client's next bytes after a few seconds
     (deploy/gunicorn.conf.py, READ_TIMEOUT_SECONDS), so a stalled sender frees its thread; the
     view then fails to read the body. Without this each one logged an ERROR and a traceback.
-    503, not 4xx: nothing was stored, and ROLLER retries a 503 but may disable a webhook that
+    503, not 4xx: nothing was stored, and a source retries a 503 but may disable a webhook that
     answers 4xx.
     """
 

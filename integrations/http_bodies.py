@@ -19,7 +19,7 @@ class BodyTooLarge(Exception):
 
 class BodyIncomplete(Exception):
     """The sender stopped before the end of its body (stalled past the server's read time-out,
-    or gone): we hold no delivery, so it is answered 503 and ROLLER sends it again."""
+    or gone): we hold no delivery, so it is answered 503 and the source sends it again."""
 
 
 class BodyNotReadable(Exception):

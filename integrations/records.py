@@ -1,6 +1,6 @@
 """Plain data the core writes from, whatever the source.
 
-A source package maps its own records into these (integrations.roller.mapping); the rules
+A source package maps its own records into these (its mapping module); the rules
 (integrations.rules) decide on them and the upserts (integrations.services.upserts) write them.
 Text that a source left out is "", never None, as in the store.
 """
@@ -13,7 +13,7 @@ from decimal import Decimal
 
 @dataclass(frozen=True, slots=True)
 class ContactData:
-    source_id: str  # the source's own id of the person (a ROLLER guest id)
+    source_id: str  # the source's own id of the person (a guest id, say)
     email: str = ""  # normalised (integrations.normalise), "" when missing or invalid
     phone: str = ""  # E.164, "" when missing or invalid
     first_name: str = ""

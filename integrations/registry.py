@@ -58,7 +58,7 @@ class ConnectorSpec:
     check_webhook: Callable[["Connection"], str | None] | None = None
     import_calls_per_second: float | None = None
     # - credentials_recheck(connection): whether the source accepts the stored credentials
-    #   again, cheaply (for ROLLER one token request), for a connection it refused: returns when
+    #   again, cheaply (one token request, say), for a connection it refused: returns when
     #   accepted, raises ConnectionBrokenError while still refused, TransientError when the
     #   source could not be asked. The core re-checks by itself (integrations.services.credentials).
     credentials_recheck: Callable[["Connection"], None] | None = None

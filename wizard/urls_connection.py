@@ -13,6 +13,7 @@ urlpatterns = [
         name="connection_sync_products",
     ),
     path("<uuid:public_id>/replay/", connection_page.connection_replay, name="connection_replay"),
+    path("<uuid:public_id>/reimport/", connection_page.connection_reimport, name="connection_reimport"),
     path(
         "<uuid:public_id>/retry-credentials/",
         connection_page.connection_retry_credentials,

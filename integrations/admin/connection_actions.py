@@ -3,8 +3,11 @@
 from collections.abc import Callable
 
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from integrations.errors import SyncError
+from integrations.forms import ReimportRangeForm
 from integrations.models import (
     Connection,
     SyncRun,
@@ -12,6 +15,7 @@ from integrations.models import (
 from integrations.registry import connector_label
 from integrations.services import connections as connection_services
 from integrations.services.events import webhook_events_replay
+from integrations.services.import_runs import reimport_request
 from integrations.services.products_sync import products_sync_start
 
 # An action's step for one connection: returns what happened, raises SyncError with what to do.
@@ -91,3 +95,31 @@ def register_webhook_again(modeladmin, request, queryset):
         return "webhook registered again with a new key; the connection is active."
 
     run_for_each(modeladmin, request, queryset, step)
+
+
+@admin.action(description="Re-import a range of days for the selected connections", permissions=["change"])
+def reimport_days(modeladmin, request, queryset):
+    """Asks for the days first (an intermediate page), then queues them for each connection."""
+    today = timezone.localdate()
+    form = ReimportRangeForm(request.POST if "apply" in request.POST else None, today=today)
+    if form.is_valid():
+        start, end = form.range()
+
+        def step(connection):
+            # The form's days are each connection's own venue-local days.
+            return reimport_request(connection=connection, start=start, end=end)
+
+        run_for_each(modeladmin, request, queryset, step)
+        return None
+    return TemplateResponse(
+        request,
+        "admin/integrations/reimport_days.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Re-import a range of days",
+            "form": form,
+            "connections": queryset,
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )

@@ -10,6 +10,7 @@ from integrations.admin.common import changelist_link, when
 from integrations.admin.connection_actions import (
     pause,
     register_webhook_again,
+    reimport_days,
     replay_failed_events,
     resume,
     sync_products_now,
@@ -53,7 +54,7 @@ class ConnectionAdmin(admin.ModelAdmin):
     list_filter = ["status", "connector_type", "account"]
     list_select_related = ["account"]
     search_fields = ["name", "account__name", "=public_id"]
-    actions = [pause, resume, sync_products_now, replay_failed_events, register_webhook_again]
+    actions = [pause, resume, sync_products_now, replay_failed_events, register_webhook_again, reimport_days]
     inlines: list = []
     readonly_fields = [
         "public_id",

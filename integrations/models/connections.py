@@ -47,7 +47,7 @@ class Connection(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="connections")
     connector_type = models.CharField(max_length=40)
     name = models.CharField(max_length=120)
-    # The source's id of the account behind the credentials (a ROLLER venue), from the last
+    # The source's id of the account behind the credentials (a venue, a shop), from the last
     # successful check: one account connected twice would have every booking processed twice.
     source_account_id = models.CharField(max_length=64, blank=True)
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from integrations.errors import SyncError
 from integrations.import_plan import WINDOWED, first_import_plan
 from integrations.locality import connection_zone
 from integrations.models import DISPATCHABLE_STATUSES, Connection, SyncRun
@@ -58,6 +59,24 @@ def reimport_range(
     runs = runs_queue(connection=connection, kind=Kind.MANUAL, plan=plan)
     imports_continue(connection=connection)
     return runs
+
+
+def reimport_request(*, connection: Connection, start: dt.date, end: dt.date) -> str:
+    """A person asked (admin, connection page) to read the days [start, end) again: queues it
+    and says what will happen; raises SyncError saying what to do instead."""
+    if connection.status == Connection.Status.DRAFT:
+        raise SyncError("Finish setting up the connection first.")
+    if not connection.contacts_enabled:
+        raise SyncError("Contacts are switched off for this connection, so there is nothing to re-import.")
+    try:
+        reimport_range(connection=connection, start=start, end=end)
+    except ValueError as exc:
+        raise SyncError(str(exc)) from exc
+    days = (end - start).days
+    return (
+        f"Re-importing {days} day{'s' if days != 1 else ''} from {start.day} {start:%b %Y}: age checks, contacts, "
+        "then orders, after any import that is running."
+    )
 
 
 def runs_queue(*, connection: Connection, kind: str, plan: list[tuple]) -> list[SyncRun]:

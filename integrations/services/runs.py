@@ -14,7 +14,7 @@ from integrations.services.events import retry_delay
 logger = logging.getLogger(__name__)
 Status = SyncRun.Status
 
-# Transient failures of one window (ROLLER down, a deadlock) before the run is marked failed;
+# Transient failures of one window (the source down, a deadlock) before the run is marked failed;
 # with back-off up to an hour between attempts that is most of a day. import_resume goes on.
 MAX_ATTEMPTS = 20
 
@@ -26,7 +26,7 @@ class StepResult:
 
 
 def retry_or_fail(run: SyncRun, exc: Exception, attempt: int) -> StepResult:
-    """A retry after the source's own wait (ROLLER's 60 s penalty) or a back-off, or, after
+    """A retry after the source's own wait (a rate limit's penalty) or a back-off, or, after
     MAX_ATTEMPTS, the run fails where it is."""
     if attempt + 1 >= MAX_ATTEMPTS:
         return run_fail(run, f"Gave up after {attempt + 1} attempts: {exc}")

@@ -1,6 +1,7 @@
 """The operators' admin: every action is registered and does what it says; secrets never show."""
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -9,6 +10,7 @@ from django.contrib import admin
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations.models import Connection, Order, OrderLine, RecordOutcome, SyncRun, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
@@ -129,6 +131,41 @@ def test_replay_failed_events_queues_the_failed_and_dead_ones_again(admin_client
     }
     assert WebhookEvent.objects.get(pk=done.pk).status == Status.PROCESSED
     assert messages_of(response) == ["Bounce: 2 failed or dead event(s) queued again."]
+
+
+def test_reimport_asks_for_the_days_then_queues_them_for_each_connection(admin_client):
+    connection = ConnectionFactory(name="Bounce")
+    draft = ConnectionFactory(name="Draft", status=Connection.Status.DRAFT)
+    today = timezone.localdate()
+    days = {"start": (today - dt.timedelta(days=3)).isoformat(), "end": (today - dt.timedelta(days=1)).isoformat()}
+
+    asked = run_action(admin_client, Connection, "reimport_days", [connection, draft])
+    assert b"Re-import these days" in asked.content and not SyncRun.objects.exists()
+
+    response = run_action(admin_client, Connection, "reimport_days", [connection, draft], apply="1", **days)
+
+    runs = SyncRun.objects.filter(connection=connection)
+    assert sorted(runs.values_list("stream", flat=True)) == ["ages", "contacts", "orders"]
+    assert set(runs.values_list("kind", flat=True)) == {"manual"}
+    assert not SyncRun.objects.filter(connection=draft).exists()
+    assert sorted(messages_of(response)) == [
+        "Bounce: Re-importing 3 days from "
+        f"{today - dt.timedelta(days=3):%-d %b %Y}: age checks, contacts, then orders, after any import that is running.",
+        "Draft: Finish setting up the connection first.",
+    ]
+
+
+def test_reimport_refuses_a_range_that_ends_before_it_starts(admin_client):
+    connection = ConnectionFactory()
+    today = timezone.localdate()
+
+    response = run_action(
+        admin_client, Connection, "reimport_days", [connection], apply="1", start=today.isoformat(),
+        end=(today - dt.timedelta(days=2)).isoformat(),
+    )  # fmt: skip
+
+    assert b"The last day comes before the first." in response.content
+    assert not SyncRun.objects.exists()
 
 
 def test_sync_products_now_queues_a_manual_product_sync(admin_client):

@@ -373,3 +373,30 @@ def test_retry_now_says_roller_still_refuses_then_heals_once_it_accepts(client, 
 def test_retry_now_is_only_for_the_accounts_users(client, connection):
     client.force_login(UserFactory())
     assert client.post(page_url(connection, "wizard:connection_retry_credentials")).status_code == 404
+
+
+def test_a_range_of_days_is_read_again_from_the_page(user_client, connection):
+    today = venue_today(connection)
+    days = {"start": (today - dt.timedelta(days=1)).isoformat(), "end": today.isoformat()}
+
+    response = user_client.post(page_url(connection, "wizard:connection_reimport"), days, follow=True)
+
+    runs = SyncRun.objects.filter(connection=connection, kind=SyncRun.Kind.MANUAL)
+    assert sorted(runs.values_list("stream", flat=True)) == ["ages", "contacts", "orders"]
+    assert "Re-importing 2 days from" in response.content.decode()
+
+
+def test_a_range_in_the_future_is_refused_with_the_reason(user_client, connection):
+    tomorrow = venue_today(connection) + dt.timedelta(days=1)
+    days = {"start": tomorrow.isoformat(), "end": tomorrow.isoformat()}
+
+    response = user_client.post(page_url(connection, "wizard:connection_reimport"), days, follow=True)
+
+    assert not SyncRun.objects.exists()
+    assert "nothing has happened there yet" in response.content.decode()
+
+
+def test_the_page_offers_to_read_a_range_again(user_client, connection):
+    response = user_client.get(page_url(connection))
+
+    assert page_url(connection, "wizard:connection_reimport") in response.content.decode()

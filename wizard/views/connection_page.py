@@ -21,6 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from integrations.errors import SyncError
+from integrations.forms import ReimportRangeForm
+from integrations.locality import connection_zone
 from integrations.models import Connection, SyncRun
 from integrations.outcomes import Outcome
 from integrations.selectors.accounts import connection_for_user
@@ -37,6 +39,7 @@ from integrations.selectors.progress import first_import_progress
 from integrations.services.connections import connection_webhook_register_again
 from integrations.services.credentials import connection_credentials_recheck
 from integrations.services.events import webhook_events_replay
+from integrations.services.import_runs import reimport_request
 from integrations.services.products_sync import products_sync_start
 from wizard.feed import feed_items, records_known, subject
 from wizard.views.common import connector_label
@@ -85,6 +88,25 @@ def connection_sync_products(request, public_id):
             messages.error(request, str(exc))
         else:
             messages.success(request, "Product sync started: the products will be up to date in a few minutes.")
+    return _back(connection)
+
+
+@login_required
+@require_POST
+def connection_reimport(request, public_id):
+    """Reads a range of days again (a webhook that was down, a fix at the source)."""
+    connection = connection_for_user(request.user, public_id)
+    form = ReimportRangeForm(request.POST, today=timezone.localdate(timezone=connection_zone(connection)))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(connection)
+    start, end = form.range()
+    try:
+        messages.success(request, reimport_request(connection=connection, start=start, end=end))
+    except SyncError as exc:
+        messages.error(request, str(exc))
     return _back(connection)
 
 
