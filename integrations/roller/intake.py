@@ -14,7 +14,6 @@ import logging
 import time
 from dataclasses import dataclass
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse
@@ -30,6 +29,7 @@ from integrations.http_bodies import (
     declared_length,
     request_body_read,
 )
+from integrations.locality import zone_named
 from integrations.outcomes import Reason
 from integrations.payloads import UnreadableDocument, body_text, json_document_read, printable
 from integrations.roller.models import RollerSettings
@@ -84,17 +84,9 @@ def _receiver(public_id: UUID, *, fresh: bool = False) -> Receiver | None:
     keys = [str(key)] if key else []
     if previous_key and previous_until and previous_until > timezone.now():
         keys.append(str(previous_key))
-    receiver = Receiver(connection_id, tuple(keys), time.monotonic(), _zone(time_zone))
+    receiver = Receiver(connection_id, tuple(keys), time.monotonic(), zone_named(time_zone))
     _receivers[public_id] = receiver
     return receiver
-
-
-def _zone(name: str) -> ZoneInfo:
-    # As integrations.roller.handlers reads it: an unknown zone is UTC.
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _key_matches(receiver: Receiver, presented: str) -> bool:

@@ -13,10 +13,10 @@ body is kept for replay with no time limit.
 import json
 from collections.abc import Callable, Collection
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 
+from integrations.locality import connection_zone
 from integrations.minors import is_minor, minor_is_known, minor_remember
 from integrations.models import WebhookEvent
 from integrations.roller.parsing.payloads import parse_customer_detail
@@ -120,11 +120,7 @@ def _minor_guest(event: WebhookEvent) -> str | None:
     except (TypeError, ValueError, KeyError, RecursionError, PayloadError):
         return ""
     connection = event.connection
-    try:
-        zone = ZoneInfo(connection.time_zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    if is_minor(guest.date_of_birth, connection.minimum_age, timezone.localdate(timezone=zone)):
+    if is_minor(guest.date_of_birth, connection.minimum_age, timezone.localdate(timezone=connection_zone(connection))):
         return guest.guest_id
     return guest.guest_id if minor_is_known(connection=connection, source_id=guest.guest_id) else None
 

@@ -20,11 +20,11 @@ so the connector can forget what it cached about them and redact its stored payl
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 
 from integrations.batch import rows_where_in
+from integrations.locality import connection_zone
 from integrations.minors import is_minor, minor_remember, minors_known
 from integrations.models import Connection, Contact, Order, SyncRun, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
@@ -91,7 +91,7 @@ def ingest(
         batch=batch,
         dry_run=dry_run,
         healed=healed,
-        today=today or timezone.localdate(timezone=_zone(connection)),
+        today=today or timezone.localdate(timezone=connection_zone(connection)),
     )
     for failed in batch.failed:
         run.outcome(
@@ -416,10 +416,3 @@ def _outcomes_store(
                 sync_run=sync_run,
                 healed=is_healed,
             )
-
-
-def _zone(connection: Connection) -> ZoneInfo:
-    try:
-        return ZoneInfo(connection.time_zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")

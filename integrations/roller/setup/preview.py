@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from integrations.errors import SyncError
+from integrations.locality import connection_zone
 from integrations.minors import is_minor, minors_known
 from integrations.models import Connection
 from integrations.outcomes import Entity, Outcome, Reason
@@ -44,7 +45,7 @@ def read_preview(*, connection: Connection, progress: Progress) -> PreviewRead:
     except RollerSettings.DoesNotExist:
         raise SyncError("Enter and check the ROLLER credentials first (step 3).") from None
     client = RollerClient.from_settings(roller)
-    tz = _zone(connection.time_zone)
+    tz = connection_zone(connection)
     today = timezone.localdate(timezone=tz)
     days = [today - dt.timedelta(days=n) for n in range(PREVIEW_DAYS)]
 
@@ -154,10 +155,3 @@ def _holders(
         except (NotFound, PayloadError):
             continue
     return holders
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")

@@ -12,6 +12,7 @@ from django.db import DataError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from integrations.locality import zone_named
 from integrations.models import WebhookEvent
 from integrations.outcomes import Reason
 from integrations.roller import intake
@@ -126,7 +127,7 @@ def assert_kept_or_failed_with_its_reason(body: bytes) -> WebhookEvent:
     else:
         assert event.status == WebhookEvent.Status.RECEIVED
         # What the intake let through, the handler reads too: in the venue's zone.
-        parse_envelope(event.body, tz=intake._zone(event.connection.time_zone))
+        parse_envelope(event.body, tz=zone_named(event.connection.time_zone))
     return event
 
 
