@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from integrations.errors import SyncError
-from integrations.locality import connection_zone
+from integrations.locality import connection_country, connection_currency, connection_zone
 from integrations.minors import is_minor, minors_known
 from integrations.models import Connection
 from integrations.outcomes import Entity, Outcome, Reason
@@ -60,8 +60,7 @@ def read_preview(*, connection: Connection, progress: Progress) -> PreviewRead:
     guests.update(_holders(client, bookings, guests, minors, progress))
     progress(95, "Running the rules")
 
-    country = connection.country or roller.venue_country
-    currency = connection.currency or roller.venue_currency
+    country, currency = connection_country(connection), connection_currency(connection)
     people = {guest_id: mapping.contact_data_from_guest(guest, country=country) for guest_id, guest in guests.items()}
     contacts = list(people.values())
     # A holder ROLLER no longer has is no holder, whatever the store may have linked.
