@@ -72,6 +72,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks_monitoring.purge_expired_data",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Updates waiting out a back-off go as soon as their source answers again
+    # (integrations.services.source_recovery).
+    "probe-sources": {
+        "task": "integrations.tasks_monitoring.probe_sources",
+        "schedule": 30.0,
+        "options": {"expires": 30},
+    },
     # Connections whose credentials the source refused ask it again, cheaply, and heal once it
     # accepts them (integrations.services.credentials.RECHECK_EVERY).
     "recheck-refused-credentials": {

@@ -1,0 +1,63 @@
+"""Updates waiting out a back-off because the source was down go as soon as it answers again.
+
+A webhook whose handler could not reach the source (ROLLER down, a time-out) waits 10 s, 30 s,
+90 s … before its next attempt (integrations.services.events.retry_delay), so after a long
+outage the last of them would wait many minutes more once the source is back. While any
+update of an active connection waits longer than a minute, the beat asks the source once
+(the connector's cheap check, ConnectorSpec.credentials_recheck: one token request for
+ROLLER) at most every PROBE_EVERY; when it answers, the waiting updates are due and published at
+once. The updates' attempts are untouched: probing never
+brings an update closer to being set aside.
+"""
+
+import datetime as dt
+import logging
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from integrations.errors import SyncError
+from integrations.models import Connection, WebhookEvent
+from integrations.registry import connector_get
+from integrations.services.dispatch import webhook_events_enqueue
+
+logger = logging.getLogger(__name__)
+
+PROBE_EVERY = dt.timedelta(seconds=30)
+# Updates due within this anyway are left to their back-off.
+WAIT_WORTH_PROBING = dt.timedelta(seconds=60)
+
+
+def sources_probe(*, now: dt.datetime | None = None) -> int:
+    """Asks the sources of connections with long-waiting updates whether they answer again;
+    returns how many updates were made due."""
+    now = now or timezone.now()
+    waiting = WebhookEvent.objects.filter(
+        status=WebhookEvent.Status.FAILED, next_attempt_at__gt=now + WAIT_WORTH_PROBING
+    )
+    connection_ids = set(waiting.values_list("connection_id", flat=True).distinct())
+    made_due = 0
+    for connection in Connection.objects.filter(pk__in=connection_ids, status=Connection.Status.ACTIVE):
+        if source_answers(connection=connection):
+            ids = list(waiting.filter(connection=connection).values_list("pk", flat=True))
+            made_due += WebhookEvent.objects.filter(pk__in=ids).update(next_attempt_at=now)
+            webhook_events_enqueue(event_ids=ids)  # the sweeper would take them within a minute anyway
+    if made_due:
+        logger.info("sources answer again: %s waiting update(s) are due now", made_due)
+    return made_due
+
+
+def source_answers(*, connection: Connection) -> bool:
+    """Whether the connection's source answers (at most one question per PROBE_EVERY, shared
+    by every worker through the cache)."""
+    spec = connector_get(connection.connector_type)
+    if spec is None or spec.credentials_recheck is None:
+        return False
+    if not cache.add(f"integrations:source-probe:{connection.pk}", 1, timeout=PROBE_EVERY.total_seconds()):
+        return False
+    try:
+        spec.credentials_recheck(connection)
+    except SyncError:
+        # Still down, or refusing the key (integrations.services.credentials handles that).
+        return False
+    return True

@@ -1,0 +1,83 @@
+"""After the source was down, the updates waiting out their back-off go as soon as it answers
+(issue 13: everything answered 200 is processed within 60 s of the service returning)."""
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from integrations.errors import TransientError
+from integrations.models import Connection, WebhookEvent
+from integrations.registry import connector_get
+from integrations.services.source_recovery import sources_probe
+from tests.factories import ConnectionFactory, WebhookEventFactory
+from tests.support.fake_source import TYPE
+
+pytestmark = pytest.mark.django_db
+Status = WebhookEvent.Status
+
+
+class Source:
+    def __init__(self):
+        self.up, self.asked = False, 0
+
+    def recheck(self, connection) -> None:
+        self.asked += 1
+        if not self.up:
+            raise TransientError("The source could not be reached.")
+
+
+@pytest.fixture
+def down(source, monkeypatch) -> Source:
+    cache.clear()
+    answering = Source()
+    monkeypatch.setattr(connector_get(TYPE), "credentials_recheck", answering.recheck)
+    return answering
+
+
+def waiting(connection, *, minutes: float, attempts: int = 4) -> WebhookEvent:
+    return WebhookEventFactory(
+        connection=connection,
+        status=Status.FAILED,
+        attempts=attempts,
+        next_attempt_at=timezone.now() + dt.timedelta(minutes=minutes),
+        last_error="The source could not be reached.",
+    )
+
+
+def test_waiting_updates_are_due_at_once_when_the_source_answers_again(down):
+    connection = ConnectionFactory(connector_type=TYPE)
+    long_wait, other = waiting(connection, minutes=13), ConnectionFactory(connector_type=TYPE)
+
+    assert sources_probe() == 0  # still down: nothing moves
+    down.up = True
+    cache.clear()  # a probe a minute later
+    assert sources_probe() == 1
+
+    long_wait.refresh_from_db()
+    assert long_wait.next_attempt_at <= timezone.now()
+    assert long_wait.attempts == 4  # probing never brings an update closer to being set aside
+    assert not WebhookEvent.objects.filter(connection=other).exists()
+
+
+def test_the_source_is_asked_at_most_once_per_probe_interval_and_not_for_short_waits(down):
+    connection = ConnectionFactory(connector_type=TYPE)
+    waiting(connection, minutes=5)
+    soon = waiting(ConnectionFactory(connector_type=TYPE), minutes=0.5)
+
+    sources_probe()
+    sources_probe()
+
+    assert down.asked == 1  # the second sweep within the interval asks nothing
+    soon.refresh_from_db()
+    assert soon.next_attempt_at > timezone.now()  # due within a minute anyway: left to its back-off
+
+
+def test_a_paused_or_refused_connection_is_not_probed(down):
+    for status in (Connection.Status.PAUSED, Connection.Status.NEEDS_ATTENTION):
+        waiting(ConnectionFactory(connector_type=TYPE, status=status, status_reason="Stopped."), minutes=10)
+    down.up = True
+
+    assert sources_probe() == 0
+    assert down.asked == 0
