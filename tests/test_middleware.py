@@ -5,8 +5,9 @@ import logging
 from integrations.models import WebhookEvent
 from integrations.roller import intake
 from tests.factories import RollerSettingsFactory
+from tests.support.webhooks import WEBHOOK_KEY
 
-KEY = "the-registered-webhook-key-0123456789abcdef"
+KEY = WEBHOOK_KEY
 
 
 class StalledBody:

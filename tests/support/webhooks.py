@@ -23,6 +23,8 @@ from integrations.roller.parsing.payloads import parse_envelope
 from integrations.services.events import IncomingEvent, webhook_event_store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "integrations" / "roller" / "fixtures"
+# The key a test connection's webhook posts with (x-roller-apikey).
+WEBHOOK_KEY = "the-registered-webhook-key-0123456789abcdef"
 # A data field given as DROP is removed from the payload.
 DROP = object()
 

@@ -18,20 +18,9 @@ from integrations.roller import intake
 from integrations.services.connections import connection_pause, connection_resume
 from integrations.services.dispatch import webhook_events_dispatch
 from tests.factories import RollerSettingsFactory
+from tests.support.webhooks import WEBHOOK_KEY
 
-KEY = "the-registered-webhook-key-0123456789abcdef"
-
-
-@pytest.fixture(autouse=True)
-def fresh_key_cache():
-    intake._receivers.clear()
-    yield
-    intake._receivers.clear()
-
-
-@pytest.fixture
-def roller(db):
-    return RollerSettingsFactory(webhook_key=KEY)
+KEY = WEBHOOK_KEY
 
 
 def booking_message(message_id: str | None = None, **data) -> bytes:

@@ -7,7 +7,6 @@ import io
 import json
 import uuid
 
-import pytest
 from django.db import DataError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,27 +16,15 @@ from integrations.models import WebhookEvent
 from integrations.outcomes import Reason
 from integrations.roller import intake
 from integrations.roller.parsing.payloads import parse_envelope
-from tests.factories import RollerSettingsFactory
+from tests.support.webhooks import WEBHOOK_KEY
 
-KEY = "the-registered-webhook-key-0123456789abcdef"
+KEY = WEBHOOK_KEY
 FUZZ = settings(
     max_examples=150,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_key_cache():
-    intake._receivers.clear()
-    yield
-    intake._receivers.clear()
-
-
-@pytest.fixture
-def roller(db):
-    return RollerSettingsFactory(webhook_key=KEY)
 
 
 # --- what a sender may send ------------------------------------------------------------------

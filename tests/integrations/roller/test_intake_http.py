@@ -19,9 +19,10 @@ from django.db import connection as db
 from integrations.models import WebhookEvent
 from integrations.outcomes import Reason
 from tests.factories import RollerSettingsFactory
+from tests.support.webhooks import WEBHOOK_KEY
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-KEY = "the-registered-webhook-key-0123456789abcdef"
+KEY = WEBHOOK_KEY
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
