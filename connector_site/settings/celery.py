@@ -12,18 +12,37 @@ env = environ.Env()
 _BASE_DIR = Path(__file__).resolve().parent.parent.parent
 _BROKER_DIR = _BASE_DIR / "var" / "broker"
 
+
+def filesystem_broker_options(broker_dir: Path) -> dict:
+    """kombu's file-system transport, every folder under `broker_dir` (created here).
+
+    https://docs.celeryq.dev/projects/kombu/en/stable/reference/kombu.transport.filesystem.html
+    """
+    for sub in ("out", "processed", "control"):
+        (broker_dir / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(broker_dir / "out"),
+        "data_folder_out": str(broker_dir / "out"),
+        "processed_folder": str(broker_dir / "processed"),
+        "store_processed": False,
+        # Unset, kombu keeps its exchange tables in `control/` of whatever folder the
+        # process started in: the repository's root, where git saw them.
+        "control_folder": str(broker_dir / "control"),
+        # kombu polls an idle queue once a second (its default), and a worker whose
+        # prefetch is full only looks again after that sleep: one task per queue per
+        # second, so live activity at 5 bookings a second queued up for a minute. A
+        # directory listing every 50 ms costs nothing measurable (bench/bench_embedded.py).
+        "polling_interval": EMBEDDED_POLLING_INTERVAL,
+    }
+
+
+EMBEDDED_POLLING_INTERVAL = env.float("CELERY_FILESYSTEM_POLLING_INTERVAL", default=0.05)
+
 # Default: kombu's file-system transport, which needs no server (one machine only).
 # Production: redis://host:6379/0.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _sub in ("out", "processed"):
-        (_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_BROKER_DIR / "out"),
-        "data_folder_out": str(_BROKER_DIR / "out"),
-        "processed_folder": str(_BROKER_DIR / "processed"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(_BROKER_DIR)
 else:
     # Above the longest task's hard time limit, so a running task is never handed to a
     # second worker while the first is still busy with it (an import task is one window).
