@@ -10,7 +10,8 @@ from celery.schedules import crontab
 
 env = environ.Env()
 _BASE_DIR = Path(__file__).resolve().parent.parent.parent
-_BROKER_DIR = _BASE_DIR / "var" / "broker"
+# The same folder as base.VAR_DIR (this module is read before base's names exist).
+_BROKER_DIR = Path(env("VAR_DIR", default=str(_BASE_DIR / "var"))) / "broker"
 
 
 def filesystem_broker_options(broker_dir: Path) -> dict:
