@@ -1,11 +1,23 @@
 """The Celery application. Settings live in connector_site/settings/celery.py."""
 
+import logging
 import os
 
 from celery import Celery
+from celery.signals import after_setup_logger
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "connector_site.settings.local")
 
 app = Celery("connector_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Celery logs two INFO lines per task ("received", "succeeded"): thousands an hour on a busy
+# venue or during an import. The log keeps progress (imports, sweeps) and every failure.
+QUIET_LOGGERS = ("celery.worker.strategy", "celery.app.trace")
+
+
+@after_setup_logger.connect
+def _quiet_per_task_lines(**_) -> None:
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)

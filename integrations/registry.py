@@ -7,6 +7,7 @@ the core never imports a connector.
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,6 +20,21 @@ if TYPE_CHECKING:
 # the event processed, records its RecordOutcomes, and raises an integrations.errors type
 # on failure.
 EventHandler = Callable[["WebhookEvent"], None]
+
+
+@dataclass
+class SandboxSpec:
+    """A local stand-in for the source system that `run_local` starts beside the site.
+
+    - command(port, var_dir): the process to start (argv), listening on 127.0.0.1:port and
+      keeping its state under var_dir, so a restart finds the venue as it was left.
+    - url_setting: the environment variable that tells the site and workers where it is.
+    """
+
+    label: str
+    default_port: int
+    command: Callable[[int, Path], list[str]]
+    url_setting: str
 
 
 @dataclass
@@ -47,6 +63,8 @@ class ConnectorSpec:
     read_people: Callable[["Connection", list[str]], "dict[str, ContactData | None]"] | None = None
     check_webhook: Callable[["Connection"], str | None] | None = None
     import_calls_per_second: float | None = None
+    # The stand-in `make run` starts for local use (optional).
+    sandbox: SandboxSpec | None = None
 
 
 _connectors: dict[str, ConnectorSpec] = {}

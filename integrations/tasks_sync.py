@@ -4,12 +4,21 @@ Thin, on the imports queue (CELERY_TASK_ROUTES): ids in, a service call, its ans
 into a retry. A rate-limited step is retried after ROLLER's own wait, never slept in place.
 """
 
+import datetime as dt
+import logging
+
 from celery import shared_task
+from celery.signals import worker_ready, worker_shutting_down
+from django.utils import timezone
 
 from integrations.models import Connection
+from integrations.services.heartbeat import heartbeat, run_heartbeat_beat, runs_mark_interrupted
+from integrations.services.import_log import import_step_log
 from integrations.services.imports import import_window_process, imports_sweep
 from integrations.services.products_sync import products_sync_dispatch_due, products_sync_run
 from integrations.services.reconciliation import reconciliation_dispatch_due, webhook_check
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="integrations.tasks_sync.sync_products_due", soft_time_limit=60, time_limit=90)
@@ -28,9 +37,13 @@ def sync_products(self, sync_run_id: int) -> str:
 @shared_task(bind=True, name="integrations.tasks_sync.import_window")
 def import_window(self, sync_run_id: int) -> str:
     """One window of one run; the service queues the next one when this one committed."""
-    result = import_window_process(sync_run_id=sync_run_id, attempt=self.request.retries)
+    with heartbeat(sync_run_id=sync_run_id):
+        result = import_window_process(sync_run_id=sync_run_id, attempt=self.request.retries)
     if result.retry_in is not None:
+        # Alive until the retry is due, so the sweeper does not take it for interrupted.
+        run_heartbeat_beat(sync_run_id=sync_run_id, at=timezone.now() + dt.timedelta(seconds=result.retry_in))
         raise self.retry(countdown=result.retry_in, max_retries=None)
+    import_step_log(sync_run_id=sync_run_id, status=result.status)
     return result.status
 
 
@@ -56,3 +69,26 @@ def check_webhook(self, connection_id: int) -> str:
     except TransientError as exc:
         raise self.retry(countdown=exc.retry_after or 300, max_retries=5) from exc
     return "needs_attention" if problem else "ok"
+
+
+# --- the worker's start and stop (signals of its main process) ---------------------------------
+
+
+@worker_ready.connect
+def _resume_interrupted_imports(**_) -> None:
+    """An import a stopped worker left resumes within seconds of the next start, not at the
+    next scheduled sweep."""
+    sweep_imports.apply_async(retry=False)
+
+
+@worker_shutting_down.connect
+def _mark_own_imports_interrupted(**_) -> None:
+    """The runs this worker is stopping in the middle of: their heartbeat is cleared, so the
+    next start's sweep resumes them at once (their tasks are not acknowledged either)."""
+    from celery.worker.state import active_requests
+
+    ids = [request.args[0] for request in list(active_requests) if request.task_name == import_window.name]
+    try:
+        runs_mark_interrupted(sync_run_ids=ids)
+    except Exception:
+        logger.warning("could not mark runs %s interrupted", ids, exc_info=True)

@@ -41,7 +41,9 @@ EMBEDDED_POLLING_INTERVAL = env.float("CELERY_FILESYSTEM_POLLING_INTERVAL", defa
 
 # Default: kombu's file-system transport, which needs no server (one machine only).
 # Production: redis://host:6379/0.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+# The file-system URL names a host (which it does not use) so kombu does not warn "No
+# hostname was supplied" at every connection.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(_BROKER_DIR)
 else:
@@ -62,6 +64,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
+# Seconds a warm shutdown waits for running tasks before it stops them; 0 waits for them to
+# end. run_local sets 1 (Ctrl-C stops in 3 s): a stopped task was not acknowledged, so it
+# runs again at the next start, and an import goes on from its cursor.
+# https://docs.celeryq.dev/en/stable/userguide/workers.html#soft-shutdown
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=0.0)
 CELERY_TASK_TIME_LIMIT = 6 * 60
 
 # Real-time events and imports never share a queue: a ten-year import must not delay a booking.
@@ -93,6 +100,7 @@ CELERY_BEAT_SCHEDULE = {
     "sync-products-due": {"task": "integrations.tasks_sync.sync_products_due", "schedule": 60.0},
     # Reconciliation passes whose venue-local hour has come (RECONCILIATION_HOUR, daily).
     "reconcile-due": {"task": "integrations.tasks_sync.reconcile_due", "schedule": 15 * 60.0},
-    # Import windows whose next task was lost (broker down); a healthy import is not disturbed.
-    "sweep-imports": {"task": "integrations.tasks_sync.sweep_imports", "schedule": 10 * 60.0},
+    # Running imports without a recent heartbeat (task lost: broker down, worker killed) go on;
+    # a healthy import is not disturbed (integrations.services.heartbeat).
+    "sweep-imports": {"task": "integrations.tasks_sync.sweep_imports", "schedule": 60.0},
 }

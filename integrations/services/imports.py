@@ -32,6 +32,7 @@ from integrations.records import ContactData, OrderData, OutcomeData, ProductDat
 from integrations.registry import connector_get
 from integrations.services.contacts import contacts_linked
 from integrations.services.events import DISPATCHABLE_STATUSES, retry_delay
+from integrations.services.heartbeat import runs_interrupted
 
 logger = logging.getLogger(__name__)
 Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status
@@ -261,18 +262,20 @@ def window_publish(*, sync_run_id: int) -> None:
 
 
 def imports_sweep() -> int:
-    """Publishes again the runs whose next window task was lost (broker down at the time) and
-    starts queued ones nobody started. A healthy chain gets a duplicate task at worst, which
-    loses to the real one at its commit. Returns how many runs it handled."""
+    """Publishes again the running runs without a recent heartbeat (their task was lost: broker
+    down, worker stopped) and starts queued ones nobody started. A duplicate task loses to the
+    real one at its commit. Returns how many runs it handled."""
     handled = 0
     connections = Connection.objects.filter(
         status__in=DISPATCHABLE_STATUSES, sync_runs__status__in=[Status.QUEUED, Status.RUNNING]
     )
     for connection in connections.distinct():
-        running = list(chain_runs(connection).filter(status=Status.RUNNING).values_list("pk", flat=True))
-        for pk in running:
+        # Only runs no task works on (integrations.services.heartbeat): a busy one is left alone.
+        running = runs_interrupted(chain_runs(connection))
+        interrupted = list(running.values_list("pk", flat=True))
+        for pk in interrupted:
             window_publish(sync_run_id=pk)
-        handled += len(running) or bool(imports_continue(connection=connection))
+        handled += len(interrupted) or bool(imports_continue(connection=connection))
     return handled
 
 
