@@ -6,6 +6,9 @@ import os
 from celery import Celery
 from celery.signals import after_setup_logger
 
+from connector_site.embedded_broker import embedded_broker_install
+
+embedded_broker_install()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "connector_site.settings.local")
 
 app = Celery("connector_site")

@@ -16,7 +16,7 @@ from integrations.services.heartbeat import heartbeat, run_heartbeat_beat, runs_
 from integrations.services.import_log import import_step_log
 from integrations.services.imports import import_window_process, imports_sweep
 from integrations.services.products_sync import products_sync_dispatch_due, products_sync_run
-from integrations.services.reconciliation import reconciliation_dispatch_due, webhook_check
+from integrations.services.reconciliation import reconciliation_dispatch_due, webhook_heal, webhooks_check_dispatch
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,11 @@ def reconcile_due() -> int:
     return reconciliation_dispatch_due()
 
 
+@shared_task(name="integrations.tasks_sync.check_webhooks_due", soft_time_limit=60, time_limit=90)
+def check_webhooks_due() -> int:
+    return webhooks_check_dispatch()
+
+
 @shared_task(bind=True, name="integrations.tasks_sync.check_webhook", soft_time_limit=60, time_limit=90)
 def check_webhook(self, connection_id: int) -> str:
     from integrations.errors import TransientError
@@ -65,10 +70,13 @@ def check_webhook(self, connection_id: int) -> str:
     if connection is None:
         return "gone"
     try:
-        problem = webhook_check(connection=connection)
+        problem = webhook_heal(connection=connection)
     except TransientError as exc:
         raise self.retry(countdown=exc.retry_after or 300, max_retries=5) from exc
-    return "needs_attention" if problem else "ok"
+    if problem is None:
+        return "ok"
+    attention = Connection.objects.filter(pk=connection_id, status=Connection.Status.NEEDS_ATTENTION).exists()
+    return "needs_attention" if attention else "healed"
 
 
 # --- the worker's start and stop (signals of its main process) ---------------------------------

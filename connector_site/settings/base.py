@@ -1,8 +1,8 @@
 """Settings shared by every environment.
 
 Configuration comes from the environment (twelve-factor) through one `env` object; every
-variable is documented in `.env.example`. Defaults give a working local setup with no
-servers: SQLite and a file-system Celery broker.
+variable is documented in `.env.production.example` (local overrides: `.env.local.example`).
+Defaults give a working local setup with no servers: SQLite and a file-system Celery broker.
 """
 
 from pathlib import Path

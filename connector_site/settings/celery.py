@@ -19,12 +19,14 @@ def filesystem_broker_options(broker_dir: Path) -> dict:
 
     https://docs.celeryq.dev/projects/kombu/en/stable/reference/kombu.transport.filesystem.html
     """
-    for sub in ("out", "processed", "control"):
+    for sub in ("out", "processed", "control", "staging"):
         (broker_dir / sub).mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(broker_dir / "out"),
         "data_folder_out": str(broker_dir / "out"),
         "processed_folder": str(broker_dir / "processed"),
+        # Written here, then renamed into out/ whole (connector_site.embedded_broker).
+        "staging_folder": str(broker_dir / "staging"),
         "store_processed": False,
         # Unset, kombu keeps its exchange tables in `control/` of whatever folder the
         # process started in: the repository's root, where git saw them.
@@ -98,6 +100,10 @@ CELERY_BEAT_SCHEDULE = {
     # One tick for every connection's product schedule: it reads each connection's frequency,
     # so changing it, pausing or resuming needs no restart of beat.
     "sync-products-due": {"task": "integrations.tasks_sync.sync_products_due", "schedule": 60.0},
+    # Each connection's webhook at the source (one GET /webhooks): one that went missing or
+    # disabled (a restarted sandbox, ROLLER after failed deliveries) is registered again by
+    # itself within 5 minutes, and a reconciliation fills the gap.
+    "check-webhooks": {"task": "integrations.tasks_sync.check_webhooks_due", "schedule": 300.0},
     # Reconciliation passes whose venue-local hour has come (RECONCILIATION_HOUR, daily).
     "reconcile-due": {"task": "integrations.tasks_sync.reconcile_due", "schedule": 15 * 60.0},
     # Running imports without a recent heartbeat (task lost: broker down, worker killed) go on;

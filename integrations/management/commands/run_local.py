@@ -30,6 +30,9 @@ STOP_SECONDS = 2.5
 # The worker's warm shutdown waits for the running task; after this it stops it (the task
 # is acknowledged late, so it runs again at the next start: imports resume from their cursor).
 WORKER_SOFT_SHUTDOWN_SECONDS = 1.0
+# The local worker runs its two slots as threads: a prefork pool alone took 1.5–2 s to wind
+# down after its last task (measured with bench/bench_embedded.py), threads well under one.
+# Production keeps prefork (time limits are enforced only there); see the README.
 
 
 @dataclass
@@ -74,8 +77,8 @@ class Command(BaseCommand):
         commands = {
             "web": [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
             "worker": [
-                python, "-m", "celery", "-A", "connector_site", "worker",
-                "-Q", "events,imports", "--concurrency", "2", "--loglevel", "INFO",
+                python, "-m", "celery", "-A", "connector_site", "worker", "-Q", "events,imports",
+                "--pool", "threads", "--concurrency", "2", "--loglevel", "INFO",
             ],
             "dispatcher": [python, "manage.py", "dispatch_events"],
             "beat": [python, "-m", "celery", "-A", "connector_site", "beat", "--loglevel", "INFO",
@@ -112,7 +115,8 @@ class Command(BaseCommand):
                         failed.append(name)
                         stopping.set()
                         break
-                stopping.wait(0.5)
+                # Short: a signal does not cut a wait short (PEP 475), so this is Ctrl-C's delay.
+                stopping.wait(0.1)
         finally:
             _stop_all(processes)
         if failed:
@@ -169,7 +173,9 @@ def _stop_all(processes: dict[str, subprocess.Popen]) -> None:
     for process in processes.values():
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=max(0.05, deadline - time.monotonic()))
-    for process in processes.values():
+    for name, process in processes.items():
+        if process.poll() is None:
+            sys.stderr.write(f"{name} did not stop within {STOP_SECONDS:g} s; killed.\n")
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # stragglers, and children their parent left
         process.wait()
