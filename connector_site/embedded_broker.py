@@ -60,7 +60,8 @@ class Transport(filesystem.Transport):
 def _worker_stopping() -> bool:
     from celery.worker import state
 
-    return bool(state.should_stop or state.should_terminate)
+    # Celery's own test: the flags hold an exit code, and 0 (EX_OK) means "stop" too.
+    return any(flag is not None and flag is not False for flag in (state.should_stop, state.should_terminate))
 
 
 def embedded_broker_install() -> None:

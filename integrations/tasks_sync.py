@@ -37,6 +37,11 @@ def sync_products(self, sync_run_id: int) -> str:
 @shared_task(bind=True, name="integrations.tasks_sync.import_window")
 def import_window(self, sync_run_id: int) -> str:
     """One window of one run; the service queues the next one when this one committed."""
+    if worker_stopping():
+        # A window taken during the worker's shutdown is not started: the run is marked
+        # interrupted and the next start's sweep goes on from its cursor.
+        runs_mark_interrupted(sync_run_ids=[sync_run_id])
+        return "interrupted"
     with heartbeat(sync_run_id=sync_run_id):
         result = import_window_process(sync_run_id=sync_run_id, attempt=self.request.retries)
     if result.retry_in is not None:
@@ -100,3 +105,12 @@ def _mark_own_imports_interrupted(**_) -> None:
         runs_mark_interrupted(sync_run_ids=ids)
     except Exception:
         logger.warning("could not mark runs %s interrupted", ids, exc_info=True)
+
+
+def worker_stopping() -> bool:
+    """True in a worker that is shutting down (seen by tasks running in its own process: the
+    thread pool `make run` uses; a prefork child never sees it)."""
+    from celery.worker import state
+
+    # Celery's own test: the flags hold an exit code, and 0 (EX_OK) means "stop" too.
+    return any(flag is not None and flag is not False for flag in (state.should_stop, state.should_terminate))

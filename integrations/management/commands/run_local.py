@@ -118,7 +118,7 @@ class Command(BaseCommand):
                 # Short: a signal does not cut a wait short (PEP 475), so this is Ctrl-C's delay.
                 stopping.wait(0.1)
         finally:
-            _stop_all(processes)
+            _stop_all(processes, last={sandbox.type for sandbox in sandboxes})
         if failed:
             sys.exit(1)
 
@@ -163,16 +163,23 @@ def _port_in_use(ports: list[tuple[str, int, str]]) -> str | None:
     return None
 
 
-def _stop_all(processes: dict[str, subprocess.Popen]) -> None:
-    """SIGTERM to each main process (never to a pool child directly), then, after
-    STOP_SECONDS, SIGKILL to whatever group is left."""
-    for process in processes.values():
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+def _stop_all(processes: dict[str, subprocess.Popen], *, last: set[str] = frozenset()) -> None:
+    """SIGTERM to each main process (never to a pool child directly), those named in `last`
+    once the others are gone, then, after STOP_SECONDS, SIGKILL to whatever group is left.
+
+    The sandboxes go last: a worker's task still calling one would otherwise retry against a
+    closed port until it was killed."""
     deadline = time.monotonic() + STOP_SECONDS
-    for process in processes.values():
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=max(0.05, deadline - time.monotonic()))
+    first = {name: p for name, p in processes.items() if name not in last}
+    for group in (first, {name: p for name, p in processes.items() if name in last}):
+        for process in group.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in group.values():
+            # The sandboxes keep 0.5 s of the budget to save their state.
+            budget = deadline - time.monotonic() - (0.5 if group is first and last else 0)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.05, budget))
     for name, process in processes.items():
         if process.poll() is None:
             sys.stderr.write(f"{name} did not stop within {STOP_SECONDS:g} s; killed.\n")

@@ -54,6 +54,8 @@ class Sandbox:
         if saved:
             self.rng.setstate(saved[2])
         self.tokens = Tokens()
+        if saved:
+            self.tokens.restore(saved[3])
         self.limiter = RateLimiter(config)
         self.faults = Faults()
         self.stats = Stats()

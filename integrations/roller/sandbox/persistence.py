@@ -26,8 +26,8 @@ SAVE_EVERY = 30.0
 FORMAT = 1
 
 
-def state_load(path: Path, *, seed: int, size: str) -> tuple[Store, str, Any] | None:
-    """(store, anchor date, rng state) saved for this seed and size, or None."""
+def state_load(path: Path, *, seed: int, size: str) -> tuple[Store, str, Any, dict] | None:
+    """(store, anchor date, rng state, tokens) saved for this seed and size, or None."""
     try:
         # Only ever a file this sandbox wrote itself in var/ (a development stand-in, never production).
         saved = pickle.loads(path.read_bytes())  # noqa: S301
@@ -39,7 +39,7 @@ def state_load(path: Path, *, seed: int, size: str) -> tuple[Store, str, Any] | 
     if saved.get("format") != FORMAT or (saved.get("seed"), saved.get("size")) != (seed, size):
         log.warning("sandbox state %s is for another seed or size; seeding a fresh venue", path)
         return None
-    return saved["store"], saved["anchor_date"], saved["rng"]
+    return saved["store"], saved["anchor_date"], saved["rng"], saved.get("tokens", {})
 
 
 def state_save(app: Sandbox, path: Path) -> None:
@@ -53,6 +53,8 @@ def state_save(app: Sandbox, path: Path) -> None:
                 "anchor_date": app.config.anchor_date,
                 "store": app.store,
                 "rng": app.rng.getstate(),
+                # Issued access tokens stay valid across a restart, as ROLLER's do (time-based).
+                "tokens": app.tokens.saved(),
             },
             protocol=pickle.HIGHEST_PROTOCOL,
         )

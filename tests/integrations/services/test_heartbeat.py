@@ -86,3 +86,13 @@ def test_only_running_runs_are_interrupted(running):
     SyncRun.objects.filter(pk=running.pk).update(status=Status.SUCCEEDED, heartbeat_at=None)
 
     assert not runs_interrupted(SyncRun.objects.all()).exists()
+
+
+def test_a_window_taken_while_the_worker_stops_is_not_started_and_the_run_resumes_later(running, monkeypatch):
+    beat(running, timezone.now())
+    monkeypatch.setattr("celery.worker.state.should_stop", 0)  # Celery's "warm shutdown" flag
+
+    assert import_window.run(running.pk) == "interrupted"
+
+    running.refresh_from_db()
+    assert running.windows_done == 0 and running.heartbeat_at is None

@@ -20,6 +20,7 @@ def test_a_restart_keeps_the_webhooks_bookings_and_id_counters(tmp_path):
     first = sandbox(state_file)
     first.store.webhooks[1] = Webhook(id=1, created=time.time(), configuration={"url": "http://x/", "enabled": True})
     booked = ACTIVITIES["online-booking"](first, {"newGuest": True})
+    token = first.tokens.issue("sandbox-demo-client", 3600)
     state_save(first, state_file)
 
     second = sandbox(state_file, anchor_date="2026-04-01")
@@ -30,6 +31,7 @@ def test_a_restart_keeps_the_webhooks_bookings_and_id_counters(tmp_path):
     assert booked["uniqueId"] in second.store.bookings
     assert again["uniqueId"] != booked["uniqueId"]  # no replayed booking ids
     assert second.config.anchor_date == "2026-03-01"  # the saved history's, not today's
+    assert second.tokens.client_for(token) == "sandbox-demo-client"  # no 401 after a restart
 
 
 def test_a_state_of_another_seed_is_ignored_and_the_venue_seeded(tmp_path):
