@@ -3,7 +3,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format bench-intake install
+# Other ports: make run PORT=8001 SANDBOX_PORT=8101
+PORT ?= 8000
+SANDBOX_PORT ?= 8100
+
+.PHONY: run reset test lint format bench-intake install
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +21,12 @@ install: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py demo_setup
-	$(PY) manage.py run_local
+	$(PY) manage.py run_local --port $(PORT) --sandbox-port $(SANDBOX_PORT)
+
+## Forget the demo: var/ (broker, beat schedule, the sandbox's venue) and the SQLite database.
+## With DATABASE_URL set, drop that database yourself.
+reset:
+	rm -rf var db.sqlite3 db.sqlite3-wal db.sqlite3-shm
 
 ## Run the whole test suite (DATABASE_URL / CELERY_BROKER_URL switch to PostgreSQL / Redis).
 test: $(VENV)/.installed

@@ -7,6 +7,7 @@ the core never imports a connector.
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.urls import URLPattern, URLResolver, include, path
 
@@ -26,6 +27,21 @@ class SourceLocality:
 
     country: str = ""  # ISO 3166-1 alpha-2
     currency: str = ""  # ISO 4217
+
+
+@dataclass
+class SandboxSpec:
+    """A local stand-in for the source system that `run_local` starts beside the site.
+
+    - command(port, var_dir): the process to start (argv), listening on 127.0.0.1:port and
+      keeping its state under var_dir, so a restart finds the venue as it was left.
+    - url_setting: the environment variable that tells the site and workers where it is.
+    """
+
+    label: str
+    default_port: int
+    command: Callable[[int, Path], list[str]]
+    url_setting: str
 
 
 @dataclass
@@ -72,6 +88,8 @@ class ConnectorSpec:
     # - locality(connection): the venue's country and currency as the source has them
     #   (integrations.locality falls back to them).
     locality: Callable[["Connection"], SourceLocality] | None = None
+    # The stand-in `make run` starts for local use (optional).
+    sandbox: SandboxSpec | None = None
 
 
 _connectors: dict[str, ConnectorSpec] = {}

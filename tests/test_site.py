@@ -1,6 +1,7 @@
 """The site's front door: login, the demo login, health."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
@@ -32,3 +33,19 @@ def test_healthz_answers_ok_when_the_database_is_up(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["checks"]["database"] == "ok"
+
+
+def test_the_demo_login_is_created_once_and_a_second_run_keeps_its_password_and_sessions(client, capsys):
+    call_command("demo_setup", username="demo", password="demo-connect-2026")
+    client.post("/login/", {"username": "demo", "password": "demo-connect-2026"})
+    user = get_user_model().objects.get(username="demo")
+    user.set_password("chosen-by-the-user-1")
+    user.save()
+    client.force_login(user)
+    capsys.readouterr()
+
+    call_command("demo_setup", username="demo", password="demo-connect-2026")
+
+    assert "created earlier" in capsys.readouterr().out
+    assert get_user_model().objects.get(username="demo").check_password("chosen-by-the-user-1")
+    assert client.get("/connectors/").status_code == 200  # still logged in

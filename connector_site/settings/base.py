@@ -1,8 +1,8 @@
 """Settings shared by every environment.
 
 Configuration comes from the environment (twelve-factor) through one `env` object; every
-variable is documented in `.env.example`. Defaults give a working local setup with no
-servers: SQLite and a file-system Celery broker.
+variable is documented in `.env.production.example` (local overrides: `.env.local.example`).
+Defaults give a working local setup with no servers: SQLite and a file-system Celery broker.
 """
 
 from pathlib import Path
@@ -20,6 +20,9 @@ if env_file.exists():
 # Core
 # ---------------------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
+# What the local processes keep between runs on this machine: the embedded broker's folders,
+# beat's schedule, the ROLLER sandbox's state. `make reset` empties it.
+VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 # A development key only; production.py refuses to start without a real one.
 SECRET_KEY = env("SECRET_KEY", default="dev-insecure-only-for-local-use-0123456789abcdefghijklmnop")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])

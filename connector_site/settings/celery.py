@@ -10,20 +10,44 @@ from celery.schedules import crontab
 
 env = environ.Env()
 _BASE_DIR = Path(__file__).resolve().parent.parent.parent
-_BROKER_DIR = _BASE_DIR / "var" / "broker"
+# The same folder as base.VAR_DIR (this module is read before base's names exist).
+_BROKER_DIR = Path(env("VAR_DIR", default=str(_BASE_DIR / "var"))) / "broker"
+
+
+def filesystem_broker_options(broker_dir: Path) -> dict:
+    """kombu's file-system transport, every folder under `broker_dir` (created here).
+
+    https://docs.celeryq.dev/projects/kombu/en/stable/reference/kombu.transport.filesystem.html
+    """
+    for sub in ("out", "processed", "control", "staging"):
+        (broker_dir / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(broker_dir / "out"),
+        "data_folder_out": str(broker_dir / "out"),
+        "processed_folder": str(broker_dir / "processed"),
+        # Written here, then renamed into out/ whole (connector_site.embedded_broker).
+        "staging_folder": str(broker_dir / "staging"),
+        "store_processed": False,
+        # Unset, kombu keeps its exchange tables in `control/` of whatever folder the
+        # process started in: the repository's root, where git saw them.
+        "control_folder": str(broker_dir / "control"),
+        # kombu polls an idle queue once a second (its default), and a worker whose
+        # prefetch is full only looks again after that sleep: one task per queue per
+        # second, so live activity at 5 bookings a second queued up for a minute. A
+        # directory listing every 50 ms costs nothing measurable (bench/bench_embedded.py).
+        "polling_interval": EMBEDDED_POLLING_INTERVAL,
+    }
+
+
+EMBEDDED_POLLING_INTERVAL = env.float("CELERY_FILESYSTEM_POLLING_INTERVAL", default=0.05)
 
 # Default: kombu's file-system transport, which needs no server (one machine only).
 # Production: redis://host:6379/0.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+# The file-system URL names a host (which it does not use) so kombu does not warn "No
+# hostname was supplied" at every connection.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _sub in ("out", "processed"):
-        (_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_BROKER_DIR / "out"),
-        "data_folder_out": str(_BROKER_DIR / "out"),
-        "processed_folder": str(_BROKER_DIR / "processed"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(_BROKER_DIR)
 else:
     # Above the longest task's hard time limit, so a running task is never handed to a
     # second worker while the first is still busy with it (an import task is one window).
@@ -42,6 +66,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
+# Seconds a warm shutdown waits for running tasks before it stops them; 0 waits for them to
+# end. run_local sets 1 (Ctrl-C stops in 3 s): a stopped task was not acknowledged, so it
+# runs again at the next start, and an import goes on from its cursor.
+# https://docs.celeryq.dev/en/stable/userguide/workers.html#soft-shutdown
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=0.0)
 CELERY_TASK_TIME_LIMIT = 6 * 60
 
 # Real-time events and imports never share a queue: a ten-year import must not delay a booking.
@@ -90,8 +119,13 @@ CELERY_BEAT_SCHEDULE = {
     # One tick for every connection's product schedule: it reads each connection's frequency,
     # so changing it, pausing or resuming needs no restart of beat.
     "sync-products-due": {"task": "integrations.tasks_sync.sync_products_due", "schedule": 60.0},
+    # Each connection's webhook at the source (one GET /webhooks): one that went missing or
+    # disabled (a restarted sandbox, ROLLER after failed deliveries) is registered again by
+    # itself within 5 minutes, and a reconciliation fills the gap.
+    "check-webhooks": {"task": "integrations.tasks_sync.check_webhooks_due", "schedule": 300.0},
     # Reconciliation passes whose venue-local hour has come (RECONCILIATION_HOUR, daily).
     "reconcile-due": {"task": "integrations.tasks_sync.reconcile_due", "schedule": 15 * 60.0},
-    # Import windows whose next task was lost (broker down); a healthy import is not disturbed.
-    "sweep-imports": {"task": "integrations.tasks_sync.sweep_imports", "schedule": 10 * 60.0},
+    # Running imports without a recent heartbeat (task lost: broker down, worker killed) go on;
+    # a healthy import is not disturbed (integrations.services.heartbeat).
+    "sweep-imports": {"task": "integrations.tasks_sync.sweep_imports", "schedule": 60.0},
 }

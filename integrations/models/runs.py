@@ -122,6 +122,10 @@ class SyncRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A running run's last sign of life, beaten while a window task works on it (or the time
+    # its retry is due). A running run without a recent one was interrupted (a stopped or
+    # lost worker): the import sweeper publishes it again (integrations.services.heartbeat).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["connection", "stream", "status"])]

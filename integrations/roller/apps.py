@@ -1,3 +1,6 @@
+import sys
+from pathlib import Path
+
 from django.apps import AppConfig
 
 
@@ -7,7 +10,7 @@ class RollerConfig(AppConfig):
     verbose_name = "ROLLER"
 
     def ready(self) -> None:
-        from integrations.registry import ConnectorSpec, connector_register
+        from integrations.registry import ConnectorSpec, SandboxSpec, connector_register
         from integrations.roller import importer
         from integrations.roller.handlers import HANDLERS
         from integrations.roller.redaction import event_body_redact
@@ -37,5 +40,18 @@ class RollerConfig(AppConfig):
                 body_redact=event_body_redact,
                 setup=SETUP,
                 locality=roller_locality,
+                sandbox=SandboxSpec(
+                    label="ROLLER sandbox",
+                    default_port=8100,
+                    command=sandbox_command,
+                    url_setting="ROLLER_SANDBOX_URL",
+                ),
             )
         )
+
+
+def sandbox_command(port: int, var_dir: Path) -> list[str]:
+    """The ROLLER sandbox as `make run` starts it: its venue kept in var/ across restarts."""
+
+    state = var_dir / "roller-sandbox" / "venue.pickle"
+    return [sys.executable, "manage.py", "roller_sandbox", "--port", str(port), "--state-file", str(state)]

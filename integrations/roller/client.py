@@ -306,7 +306,9 @@ class RollerClient:
                     f"ROLLER {kind} ({method} {_path_template(path)}, {attempt} attempt(s)); try again later."
                 ) from None
             status = response.status_code
-            _log(method, path, status, started, attempt, logging.WARNING if status >= 400 else logging.INFO)
+            # A call that worked is DEBUG: an import makes several a second, and a line for each
+            # drowned the log (issue 16). Failures stay WARNING.
+            _log(method, path, status, started, attempt, logging.WARNING if status >= 400 else logging.DEBUG)
             if status in RETRYABLE_STATUSES and retry_any and attempt < self.attempts:
                 self._back_off(attempt)
                 continue

@@ -13,7 +13,7 @@ from django.utils import timezone
 from integrations.models import Connection
 from integrations.registry import SourceLocality
 from integrations.roller.client import RollerClient
-from integrations.roller.errors import RollerError
+from integrations.roller.errors import NotFound, RollerError
 from integrations.roller.models import RollerSettings
 from integrations.roller.parsing.payloads import parse_venue
 from integrations.roller.parsing.records import VenueRecord
@@ -102,10 +102,15 @@ def roller_activate(connection: Connection) -> None:
     new_key = secrets.token_urlsafe(32)
     existing_id = roller_settings.webhook_id
     try:
+        webhook_id = ""
         if existing_id:
-            webhook_update(client=client, webhook_id=existing_id, url=url, api_key=new_key)
-            webhook_id = existing_id
-        else:
+            try:
+                webhook_update(client=client, webhook_id=existing_id, url=url, api_key=new_key)
+                webhook_id = existing_id
+            except NotFound:
+                # ROLLER no longer has it (deleted there, or a sandbox started afresh): a new one.
+                existing_id = ""
+        if not webhook_id:
             webhook_id = webhook_register(client=client, url=url, api_key=new_key)
     except RollerError as exc:
         raise ActivationError(f"ROLLER did not register the webhook: {exc}") from exc

@@ -19,6 +19,7 @@ from integrations.import_plan import WINDOWED, first_import_plan
 from integrations.locality import connection_zone
 from integrations.models import DISPATCHABLE_STATUSES, Connection, SyncRun
 from integrations.publishing import task_publish
+from integrations.services.heartbeat import runs_interrupted
 from integrations.services.products_sync import products_sync_busy
 from integrations.windows import local_midnight, windows_count
 
@@ -157,16 +158,17 @@ def window_publish(*, sync_run_id: int) -> None:
 
 
 def imports_sweep() -> int:
-    """Publishes again the runs whose next window task was lost (broker down at the time) and
-    starts queued ones nobody started. A healthy chain gets a duplicate task at worst, which
-    loses to the real one at its commit. Returns how many runs it handled."""
+    """Publishes again the running runs without a recent heartbeat (their task was lost: broker
+    down, worker stopped) and starts queued ones nobody started. A duplicate task loses to the
+    real one at its commit. Returns how many runs it handled."""
     handled = 0
     connections = Connection.objects.filter(
         status__in=DISPATCHABLE_STATUSES, sync_runs__status__in=[Status.QUEUED, Status.RUNNING]
     )
     for connection in connections.distinct():
-        running = list(chain_runs(connection).filter(status=Status.RUNNING).values_list("pk", flat=True))
-        for pk in running:
+        # Only runs no task works on (integrations.services.heartbeat): a busy one is left alone.
+        interrupted = list(runs_interrupted(chain_runs(connection)).values_list("pk", flat=True))
+        for pk in interrupted:
             window_publish(sync_run_id=pk)
-        handled += len(running) or bool(imports_continue(connection=connection))
+        handled += len(interrupted) or bool(imports_continue(connection=connection))
     return handled

@@ -18,12 +18,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.errors import ConnectionBrokenError
+from integrations.errors import ConnectionBrokenError, SyncError
 from integrations.locality import connection_zone
 from integrations.models import DISPATCHABLE_STATUSES, Connection, SyncRun
 from integrations.publishing import task_publish
 from integrations.registry import connector_get
 from integrations.services.connection_status import connection_credentials_refused, connection_mark_needs_attention
+from integrations.services.connections import connection_webhook_register_again
 from integrations.services.import_runs import WINDOWED, chain_runs, imports_continue, runs_queue
 from integrations.windows import local_midnight
 
@@ -105,6 +106,50 @@ def webhook_check(*, connection: Connection) -> str | None:
         return str(exc)
     if problem:
         connection_mark_needs_attention(connection=connection, reason=problem)
+    return problem
+
+
+def webhooks_check_dispatch() -> int:
+    """Every WEBHOOK_CHECK_EVERY (beat): a check of each working connection's webhook (one
+    GET /webhooks at ROLLER). Returns how many were asked for."""
+    ids = [
+        connection.pk
+        for connection in Connection.objects.filter(status__in=DISPATCHABLE_STATUSES)
+        if (spec := connector_get(connection.connector_type)) is not None and spec.check_webhook is not None
+    ]
+    for pk in ids:
+        _publish_check(pk)
+    return len(ids)
+
+
+def webhook_heal(*, connection: Connection) -> str | None:
+    """Checks the source's webhook; when it is missing, disabled or posts elsewhere, registers
+    it again by itself, queues a reconciliation to fill the gap, and says so on the connection.
+    What it cannot fix (ROLLER refuses) needs attention, as webhook_check does. Returns the
+    problem found, or None. A TransientError propagates (the task retries)."""
+    spec = connector_get(connection.connector_type)
+    if spec is None or spec.check_webhook is None or connection.status == Connection.Status.PAUSED:
+        return None
+    try:
+        problem = spec.check_webhook(connection)
+    except ConnectionBrokenError as exc:
+        connection_mark_needs_attention(connection=connection, reason=str(exc))
+        return str(exc)
+    if problem is None:
+        return None
+    try:
+        connection_webhook_register_again(connection=connection)
+    except SyncError as exc:
+        connection_mark_needs_attention(connection=connection, reason=f"{problem} Registering it again failed: {exc}")
+        return problem
+    reconciliation_start(connection=connection)
+    when = timezone.localtime().strftime("%d %b %H:%M")
+    note = (
+        f"{spec.label} had lost or disabled our webhook; it was registered again by itself on {when}, "
+        "and a reconciliation is filling in what was missed meanwhile."
+    )
+    Connection.objects.filter(pk=connection.pk).update(status_reason=note)
+    logger.warning("connection %s: webhook registered again by itself (%s)", connection.pk, problem)
     return problem
 
 

@@ -11,6 +11,7 @@ import copy
 import dataclasses
 import random
 import time
+from pathlib import Path
 
 from . import api_bookings, api_reporting, api_rest, control
 from .auth import RateLimiter, Tokens, bearer_token, read_credentials, token_endpoint
@@ -18,6 +19,7 @@ from .config import SandboxConfig
 from .dispatcher import Dispatcher
 from .faults import Fault, Faults, Stats
 from .live import LiveVenue
+from .persistence import state_load
 from .routing import EMPTY, Request, Response, Router, empty, json_response
 from .seed import build_store
 from .state import Store
@@ -38,12 +40,22 @@ def family_of(path: str) -> str:
 
 
 class Sandbox:
-    def __init__(self, config: SandboxConfig) -> None:
+    def __init__(self, config: SandboxConfig, *, state_file: Path | None = None) -> None:
+        """With `state_file`, the venue saved there (same seed and size) instead of a fresh
+        seed; see integrations.roller.sandbox.persistence."""
+        saved = state_load(state_file, seed=config.seed, size=config.size) if state_file else None
+        if saved is not None:
+            config.anchor_date = saved[1]  # the saved history ends where it was seeded
         self.config = config
         self._startup_config = copy.deepcopy(config)
-        self.store: Store = self._fresh_store()
+        self.restored = saved is not None
+        self.store: Store = saved[0] if saved else self._fresh_store()
         self.rng = random.Random(config.seed)
+        if saved:
+            self.rng.setstate(saved[2])
         self.tokens = Tokens()
+        if saved:
+            self.tokens.restore(saved[3])
         self.limiter = RateLimiter(config)
         self.faults = Faults()
         self.stats = Stats()

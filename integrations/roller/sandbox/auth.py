@@ -42,6 +42,14 @@ class Tokens:
                 return None
             return client_id
 
+    def saved(self) -> dict[str, tuple[str, float]]:
+        with self._lock:
+            return dict(self._tokens)
+
+    def restore(self, tokens: dict[str, tuple[str, float]]) -> None:
+        with self._lock:
+            self._tokens.update(tokens)
+
     def expire_all(self) -> int:
         with self._lock:
             count = len(self._tokens)

@@ -16,6 +16,7 @@ from typing import Any
 
 from .app import Sandbox
 from .config import SIZES, SandboxConfig
+from .persistence import StateKeeper
 from .server import make_server
 
 
@@ -33,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ready-file", help="write {url, pid} as JSON here once listening")
     parser.add_argument("--exit-with-parent", action="store_true", help="stop when the parent process dies")
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument(
+        "--state-file", help="keep the venue here across restarts (loaded at start, saved meanwhile and at stop)"
+    )
 
 
 def config_from_options(options: dict[str, Any]) -> SandboxConfig:
@@ -54,13 +58,18 @@ def run(options: dict[str, Any], out: Any = sys.stdout) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     config = config_from_options(options)
     started = time.monotonic()
-    app = Sandbox(config)
+    state_file = Path(options["state_file"]) if options.get("state_file") else None
+    app = Sandbox(config, state_file=state_file)
     server = make_server(app, options["host"], options["port"], log_requests=options["verbose"])
     app.start()
+    keeper = StateKeeper(app, state_file) if state_file else None
+    if keeper:
+        keeper.start()
     counts = app.store.counts()
     print(f"ROLLER sandbox listening on {server.base_url}", file=out)
     print(f"  venue:         {app.store.venue['name']} ({config.size}, seed {config.seed})", file=out)
-    print(f"  seeded in:     {time.monotonic() - started:.1f}s: {counts}", file=out)
+    how = f"restored from {state_file}" if app.restored else "seeded"
+    print(f"  {how} in {time.monotonic() - started:.1f}s: {counts}", file=out)
     print(f"  client id:     {config.client_id}", file=out)
     print(f"  client secret: {config.client_secret}", file=out)
     print(f"  no-access id:  {config.noaccess_client_id} / {config.noaccess_client_secret}", file=out)
@@ -77,6 +86,8 @@ def run(options: dict[str, Any], out: Any = sys.stdout) -> None:
         pass
     finally:
         app.stop()
+        if keeper:
+            keeper.stop()
         server.server_close()
 
 

@@ -92,12 +92,17 @@ class SandboxControl:
         params = {"webhookId": webhook_id} if webhook_id is not None else {}
         return self._call("GET", "deliveries", **params)["deliveries"]
 
-    def wait_for_deliveries(self, timeout: float = 10.0) -> list[dict[str, Any]]:
-        """Wait until nothing is queued or in flight; return the delivery log."""
+    def wait_for_deliveries(self, timeout: float = 10.0, *, count: int | None = None) -> list[dict[str, Any]]:
+        """Wait until nothing is queued or in flight (or, with `count`, until the log holds at
+        least that many attempts); return the delivery log.
+
+        An attempt is logged after its POST has been answered, so a receiver has seen a request
+        a moment before the log shows it: wait on the log for what the log is asked about."""
         deadline = time.monotonic() + timeout
         while True:
             answer = self._call("GET", "deliveries")
-            if answer["pending"] == 0 or time.monotonic() > deadline:
+            done = answer["pending"] == 0 if count is None else len(answer["deliveries"]) >= count
+            if done or time.monotonic() > deadline:
                 return answer["deliveries"]
             time.sleep(0.02)
 

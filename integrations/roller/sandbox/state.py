@@ -76,6 +76,16 @@ class Store:
     signed_waivers_by_modified: Timeline = field(default_factory=Timeline)
     booking_signed_waivers_by_modified: Timeline = field(default_factory=Timeline)
 
+    # --- kept across restarts (integrations.roller.sandbox.persistence) ----------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["lock"]  # a lock is not data; the loaded store gets a new one
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.RLock()
+
     # --- products ---------------------------------------------------------------------------
     def add_product(self, parent: ParentProduct) -> None:
         self.products[parent.id] = parent

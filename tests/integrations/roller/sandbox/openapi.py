@@ -1,4 +1,4 @@
-"""Validators built from ROLLER's published OpenAPI files (roller-openapi/).
+"""Validators built from ROLLER's published OpenAPI files (tests/fixtures/roller-openapi/).
 
 Two flavours:
 
@@ -22,9 +22,9 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from tests.support.shared import roller_openapi_dir
+from tests.support.roller_openapi import ROLLER_OPENAPI_DIR
 
-OPENAPI_DIR = roller_openapi_dir()
+OPENAPI_DIR = ROLLER_OPENAPI_DIR
 
 STRICT_EXTRAS: dict[str, dict[str, Any]] = {
     # U16: newer guest payloads carry SMS consent; CustomerDetail does not list it yet.

@@ -14,8 +14,6 @@ import pytest
 from . import openapi
 from .helpers import register_webhook, variation_id
 
-pytestmark = pytest.mark.skipif(not openapi.OPENAPI_DIR.exists(), reason=f"{openapi.OPENAPI_DIR} is missing")
-
 TODAY = dt.datetime.now(ZoneInfo("Europe/Amsterdam")).date()
 REST, REPORTING = "rest-api.yaml", "reporting-api.yaml"
 DATA_ENDPOINTS = (

@@ -144,10 +144,24 @@ def test_retry_schedule_follows_roller_scaled_by_time_factor(api, roller_sandbox
     register_webhook(api, webhook_receiver.url, booking={"events": ["Created"]})
 
     roller_sandbox.pos_sale(with_customer=False)
-    webhook_receiver.wait_for(3)
+    # The log, not the receiver: the receiver sees the third POST before the sandbox logs it.
+    log = roller_sandbox.wait_for_deliveries(count=3)
 
-    waits = [e["nextAttemptInSeconds"] for e in roller_sandbox.deliveries()[:3]]
+    waits = [e["nextAttemptInSeconds"] for e in log[:3]]
     assert waits == [0.06, 0.06, 0.9]
+
+
+def test_waiting_for_logged_attempts_outlasts_a_slow_answer(api, roller_sandbox, webhook_receiver):
+    # Regression: the receiver counts a POST before it answers; the log only after. A slow
+    # answer widens that gap, so waiting on the receiver returned before the third entry.
+    roller_sandbox.configure(time_factor=0.001)
+    webhook_receiver.status, webhook_receiver.sleep_seconds = 503, 0.2
+    register_webhook(api, webhook_receiver.url, booking={"events": ["Created"]})
+
+    roller_sandbox.pos_sale(with_customer=False)
+    log = roller_sandbox.wait_for_deliveries(count=3)
+
+    assert [e["attempt"] for e in log[:3]] == [1, 2, 3]
 
 
 def test_no_retry_on_404_and_the_webhook_goes_under_review(api, roller_sandbox, webhook_receiver):

@@ -1,0 +1,91 @@
+"""The sandbox's venue kept across restarts, as the real ROLLER keeps it.
+
+Without it every start seeded the venue afresh: the webhook our connection registered was
+gone, and new bookings reused ids the store already had. With a state file the venue (guests,
+bookings, webhooks, the id counters) is loaded at start and saved at stop, and every
+SAVE_EVERY seconds meanwhile so a killed process loses little. A file from another seed or
+size is ignored (the venue is seeded as asked). `make reset` deletes it with the rest of var/.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .state import Store
+
+if TYPE_CHECKING:
+    from .app import Sandbox
+
+log = logging.getLogger(__name__)
+
+SAVE_EVERY = 30.0
+FORMAT = 1
+
+
+def state_load(path: Path, *, seed: int, size: str) -> tuple[Store, str, Any, dict] | None:
+    """(store, anchor date, rng state, tokens) saved for this seed and size, or None."""
+    try:
+        # Only ever a file this sandbox wrote itself in var/ (a development stand-in, never production).
+        saved = pickle.loads(path.read_bytes())  # noqa: S301
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - a damaged or old file: seed afresh, say so
+        log.warning("sandbox state %s is unreadable; seeding a fresh venue", path)
+        return None
+    if saved.get("format") != FORMAT or (saved.get("seed"), saved.get("size")) != (seed, size):
+        log.warning("sandbox state %s is for another seed or size; seeding a fresh venue", path)
+        return None
+    return saved["store"], saved["anchor_date"], saved["rng"], saved.get("tokens", {})
+
+
+def state_save(app: Sandbox, path: Path) -> None:
+    """Writes the venue to `path` atomically (a reader never sees half a file)."""
+    with app.store.lock:
+        data = pickle.dumps(
+            {
+                "format": FORMAT,
+                "seed": app.config.seed,
+                "size": app.config.size,
+                "anchor_date": app.config.anchor_date,
+                "store": app.store,
+                "rng": app.rng.getstate(),
+                # Issued access tokens stay valid across a restart, as ROLLER's do (time-based).
+                "tokens": app.tokens.saved(),
+            },
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+
+
+class StateKeeper:
+    """Saves the venue every SAVE_EVERY seconds and once more at stop."""
+
+    def __init__(self, app: Sandbox, path: Path) -> None:
+        self._app, self._path = app, path
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="roller-state", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._save()
+
+    def _run(self) -> None:
+        while not self._stop.wait(SAVE_EVERY):
+            self._save()
+
+    def _save(self) -> None:
+        try:
+            state_save(self._app, self._path)
+        except Exception:
+            log.exception("could not save the sandbox state to %s", self._path)
