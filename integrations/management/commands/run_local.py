@@ -54,7 +54,7 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="[TYPE=]PORT",
-            help="a sandbox's port, e.g. roller=8101 (the type may be left out when only one has a sandbox)",
+            help="a sandbox's port as TYPE=PORT (the connector type may be left out when only one has a sandbox)",
         )
         parser.add_argument("--no-sandbox", action="store_true")
 
