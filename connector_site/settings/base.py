@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "template_partials",
     "integrations",
     "integrations.roller",
+    "integrations.activate",
     "wizard",
 ]
 
