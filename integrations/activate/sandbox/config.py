@@ -24,6 +24,9 @@ class SandboxConfig:
     # None: any custom_<name> field is taken. A list: only these exist in the account, and an
     # event carrying another one is refused, as if it had not been created in Activate first.
     custom_fields: list[str] | None = None
+    # Custom fields made as profile fields in the account: they update the profile from any
+    # event. Every other custom field stays on its event (and its purchase).
+    profile_custom_fields: list[str] = field(default_factory=lambda: ["custom_sms_consent"])
     # Added to every API answer (the bench's 50 ms), in milliseconds.
     latency_ms: int = 0
     # None: no limit (none is documented). A number: a larger request is answered 413.

@@ -26,19 +26,18 @@ class Store:
     def events_apply(self, events: list[dict[str, Any]], *, config: SandboxConfig) -> None:
         for event in events:
             self.events.append(event)
-            self._profile_apply(event)
+            self._profile_apply(event, profile_custom_fields=config.profile_custom_fields)
             if event["event"] == "Purchase":
                 self._purchase_apply(event, mode=config.repeated_orderid)
 
-    def _profile_apply(self, event: dict[str, Any]) -> None:
+    def _profile_apply(self, event: dict[str, Any], *, profile_custom_fields: list[str]) -> None:
         key = (event.get("email") or f"userid:{event.get('userid')}").strip().lower()
         profile = self.profiles.setdefault(key, {"email": key, "custom": {}, "events": 0})
         # Fields present overwrite; a field left out never blanks what the profile has.
         for name in (*PROFILE_FIELDS, *CONSENT_FIELDS):
             if name in event and name != "email":
                 profile[name] = event[name]
-        if event["event"] != "Purchase":
-            profile["custom"].update({k: v for k, v in event.items() if k.startswith("custom_")})
+        profile["custom"].update({k: v for k, v in event.items() if k in profile_custom_fields})
         profile["events"] += 1
         profile["last_event_at"] = event["_at"]
 
