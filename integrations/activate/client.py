@@ -89,10 +89,12 @@ class ActivateClient:
         return self._in_batches("POST", TRACK_PATH, "events", events, self.events_per_request)
 
     def products_upsert(self, products: Sequence[dict[str, Any]]) -> ProductsResult:
+        """150 a request. Activate answers 200 with `errors` for products it skipped: those are
+        in the result, not raised."""
         created = updated = 0
         errors: list[str] = []
-        for sent, batch in enumerate(batches(products, PRODUCTS_PER_REQUEST)):
-            answer = self._batch("POST", PRODUCTS_PATH, "products", batch, accepted=sent * PRODUCTS_PER_REQUEST)
+        for index, batch in enumerate(batches(products, PRODUCTS_PER_REQUEST)):
+            answer = self._batch("POST", PRODUCTS_PATH, "products", batch, accepted=index * PRODUCTS_PER_REQUEST)
             created += int(answer.get("created") or 0)
             updated += int(answer.get("updated") or 0)
             errors += [str(error) for error in answer.get("errors") or []]

@@ -4,6 +4,7 @@ Activate has no profile endpoint: profile fields ride on events and overwrite th
 (activate-api.md a2). So a contact change is a `CRMUpdate` and a consent change an
 `EmailOptIn`, as Squeezely's Magento plugin sends them; an order is a `Purchase`, or a
 `BookingCancelled` once cancelled. Every builder answers a payload or `Filtered(reason)`.
+Read the rows through `integrations.activate.selectors`: then the mapping queries nothing.
 """
 
 from __future__ import annotations

@@ -145,3 +145,8 @@ def test_the_key_is_never_logged_nor_shown(activate_sandbox, caplog):
 @pytest.mark.parametrize(("header", "seconds"), [("12", 12.0), (None, None), ("soon", None)])
 def test_retry_after_is_read_in_seconds(header, seconds):
     assert retry_after_seconds(header) == seconds
+
+
+def test_products_activate_skipped_are_in_the_result_not_raised(client):
+    result = client.products_upsert([{"id": "1-1", "title": "Jump"}, {"title": "No id"}])
+    assert (result.created, result.errors) == (1, ("products[1]: id is required",))
