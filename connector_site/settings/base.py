@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "template_partials",
     "integrations",
     "integrations.roller",
+    "integrations.activate",
     "wizard",
 ]
 

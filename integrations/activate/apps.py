@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ActivateConfig(AppConfig):
+    name = "integrations.activate"
+    label = "activate"
+    verbose_name = "Spotler Activate"
