@@ -167,13 +167,17 @@ class BulkExports:
         config, store = self._app.config, self._app.store
         with store.lock:
             rows = self._rows(export.export_type, first, upto)
-            rendered = [rows.render(record, export.offset) for record in rows.records]
         size = max(1, config.bulk_export_file_records)
-        chunks = [rendered[i : i + size] for i in range(0, len(rendered), size)]
+        total = math.ceil(len(rows.records) / size)
         urls = []
-        for number, chunk in enumerate(chunks, start=1):
+        for number in range(1, total + 1):
+            # Rendered a file at a time: a busy month of the bench venue is hundreds of MB as dicts.
+            with store.lock:
+                chunk = [
+                    rows.render(record, export.offset) for record in rows.records[(number - 1) * size : number * size]
+                ]
             # Docs: `4-EbqmlvPZW0mA-ZVgfGrgGg-20240501-BookingItems.json`; split files end in `-1`, `-2`, ...
-            suffix = f"-{number}" if len(chunks) > 1 else ""
+            suffix = f"-{number}" if total > 1 else ""
             name = f"{sequence}-{export.process_id}-{first:%Y%m%d}-{export.export_type}{suffix}.json"
             body = chunk if config.bulk_export_file_shape == "array" else self._page(chunk)
             urls.append(self.files.put(export.base_url, name, json.dumps(body).encode()))

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from integrations.roller.sandbox import bulk as bulk_module
+
 from .helpers import register_webhook
 
 TODAY = dt.datetime.now(ZoneInfo("Europe/Amsterdam")).date()
@@ -232,3 +234,29 @@ def test_the_request_needs_a_token_and_the_file_does_not(bulk, roller_sandbox):
         timeout=10,
     )
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "records_per_month", "uses"),
+    [
+        # ROLLER's own examples (rate-limits-and-throttling-reporting-api.md, Bulk Exports: API usage)
+        ("2020-01-01", "2020-04-01", [1, 1, 1], 3),
+        ("2020-01-28", "2020-03-05", [25_000, 25_000, 25_000], 9),
+        ("2020-04-10", "2020-05-10", [600, 0], 1),
+    ],
+)
+def test_usage_is_counted_as_rollers_examples_count_it(start, end, records_per_month, uses):
+    months = bulk_module.month_slices(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+
+    assert len(months) == len(records_per_month)
+    assert sum(bulk_module.usage_units(records) for records in records_per_month) == uses
+
+
+def test_a_range_is_cut_at_each_first_of_the_month():
+    months = bulk_module.month_slices(dt.date(2025, 12, 30), dt.date(2026, 2, 2))
+
+    assert months == [
+        (dt.date(2025, 12, 30), dt.date(2026, 1, 1)),
+        (dt.date(2026, 1, 1), dt.date(2026, 2, 1)),
+        (dt.date(2026, 2, 1), dt.date(2026, 2, 2)),
+    ]
