@@ -11,6 +11,8 @@ into records. What it adds on top of HTTP:
   caller's (task's) business, never a sleep inside a request;
 - pacing inside ROLLER's rate limits (integrations.roller.pacing, per process);
 - Reporting API paging as generators, one-day venue-local windows;
+- bulk export requests (always with `TimeZone-Designators: Offset`); their files are read by
+  integrations.roller.bulk_files, without this client's token;
 - a log line per call (method, path, status, duration), never a secret, token or header;
 - one keep-alive HTTP session per thread, shared by its clients (see _shared_session).
 
@@ -43,6 +45,7 @@ from django.utils import timezone
 from integrations.fields import Secret
 from integrations.roller import pacing
 from integrations.roller.errors import (
+    BulkExportUnavailable,
     CredentialsRejected,
     NoApiAccess,
     NotFound,
@@ -64,6 +67,8 @@ PAGE_SIZE = 500  # the Reporting API's maximum
 MAX_PAGES = 2000  # 1,000,000 rows in one window: beyond that something loops
 ONE_DAY = dt.timedelta(days=1)
 JSON = "application/json; charset=UTF-8"
+BULK_EXPORT_PATH = "/reporting/bulk"
+OFFSET_TIMES = {"TimeZone-Designators": "Offset"}  # times in bulk files with their offset, not UTC
 
 
 class RollerClient:
@@ -183,6 +188,24 @@ class RollerClient:
         """Every product, parents and variations in one list (`/data/products`)."""
         return self._iter_pages("/data/products", {})
 
+    def request_bulk_export(self, *, export_type: str, start_date: dt.date, end_date: dt.date) -> None:
+        """Ask ROLLER for a bulk export of [start_date, end_date) (venue-local days, the end at
+        least a day later). The files come later by `BulkExport` webhook; the answer carries no
+        process id. Raises RateLimited on 429 (one request per export type every 6 hours, or the
+        reporting rate limit: ROLLER's answer does not say which), BulkExportUnavailable on 403.
+
+        Always with `TimeZone-Designators: Offset`: every time in the files then carries its
+        offset, instead of a UTC time that looks like the venue's own."""
+        if isinstance(start_date, dt.datetime) or isinstance(end_date, dt.datetime):
+            raise TypeError("A bulk export covers whole venue-local days: give dates.")
+        if end_date < start_date + ONE_DAY:
+            raise ValueError("A bulk export's end date must be at least a day after its start date.")
+        body = {"exportType": export_type, "startDate": start_date.isoformat(), "endDate": end_date.isoformat()}
+        try:
+            self._request("POST", BULK_EXPORT_PATH, json_body=body, headers=OFFSET_TIMES, family=pacing.REPORTING)
+        except NoApiAccess as exc:
+            raise BulkExportUnavailable(status=403) from exc
+
     def _iter_windows(self, path: str, start: dt.date | dt.datetime, end: dt.date | dt.datetime) -> Iterator[dict]:
         windows = day_windows(start, end, tz=self.time_zone)  # refused before the first call
         for window_start, window_end in windows:
@@ -249,14 +272,16 @@ class RollerClient:
         params: dict | None = None,
         json_body: Any = None,
         family: str = pacing.REST,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         token = self._access_token()
-        response = self._send(method, path, params=params, json_body=json_body, token=token, family=family)
+        extra = {"params": params, "json_body": json_body, "family": family, "headers": headers}
+        response = self._send(method, path, token=token, **extra)
         if response.status_code == 401:
             # The token expired or was revoked early: renew it once (every worker that saw the
             # same 401 shares the one renewal), then try again.
             token = self._access_token(rejected=token.value)
-            response = self._send(method, path, params=params, json_body=json_body, token=token, family=family)
+            response = self._send(method, path, token=token, **extra)
             if response.status_code == 401:
                 raise CredentialsRejected(
                     "ROLLER refused a newly issued access token: the API key may have been revoked. "
@@ -277,10 +302,13 @@ class RollerClient:
         token: AccessToken | None,
         family: str,
         retry_post: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> requests.Response:
         """One call with retries on 5xx and network errors; any other answer is returned."""
         retry_any = method in IDEMPOTENT_METHODS or retry_post
-        headers = {"Authorization": f"Bearer {token.value}"} if token is not None else {}
+        headers = dict(headers or {})
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token.value}"
         for attempt in range(1, self.attempts + 1):
             pacing.pace(self.client_id, family)
             started = time.monotonic()

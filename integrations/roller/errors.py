@@ -58,3 +58,23 @@ class RollerUnavailable(RollerError, TransientError):
 
 class UnexpectedResponse(RollerError):
     default_message = "ROLLER sent an answer this connector does not understand."
+
+
+class BulkExportUnavailable(RollerError):
+    """ROLLER refused a bulk export request (403) although the key may use the rest of the API:
+    the caller reads the range by reporting windows instead."""
+
+    default_message = (
+        "ROLLER refused the bulk export request (403): bulk exports are not available to this API key; "
+        "the history is read day by day instead."
+    )
+
+
+class BulkFileExpired(RollerError):
+    """A bulk export file's presigned URL was refused (403): expired (ROLLER's last 5 days) or no
+    longer valid. Its month has to be read another way (reporting windows or a new export)."""
+
+    default_message = (
+        "The link to a ROLLER bulk export file has expired or is no longer valid (403); "
+        "that month is read again another way."
+    )

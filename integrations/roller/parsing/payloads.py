@@ -24,6 +24,7 @@ from integrations.roller.parsing import values
 from integrations.roller.parsing.records import (
     BookingItemRecord,
     BookingRecord,
+    BulkExportRecord,
     GuestRecord,
     PayloadError,
     ProductRecord,
@@ -345,6 +346,35 @@ def parse_signed_waivers(payload: Any, *, tz: ZoneInfo) -> list[SignedWaiverReco
             )
         )
     return records
+
+
+# --- bulk exports --------------------------------------------------------------------------
+
+
+def parse_bulk_export(payload: Mapping[str, Any]) -> BulkExportRecord:
+    """The `data` of a `BulkExport` webhook (models/BulkDataExportCompleted.yaml). A month
+    without data comes with no URLs, as an empty list or, leniently, without the field."""
+    payload = values.mapping(payload, "bulk export")
+    number = values.integer(payload, "sequenceNumber")
+    total = values.integer(payload, "sequenceTotal")
+    if not 1 <= number <= total:
+        raise PayloadError(f"Sequence {number} of {total} is not a valid sequence number.")
+    urls = values.items(payload, "preSignedUrls") if payload.get("preSignedUrls") is not None else []
+    for n, url in enumerate(urls):
+        # Never the URL itself in the message: it is presigned (a secret).
+        if not isinstance(url, str) or not url.strip().lower().startswith(("https://", "http://")):
+            raise PayloadError(f"Field 'preSignedUrls[{n}]' is not an absolute URL.")
+    export_type = values.text(payload, "exportType")
+    if not export_type:
+        raise PayloadError("Required field 'exportType' is missing.")
+    return BulkExportRecord(
+        venue_id=values.required_id(payload, "venueId"),
+        export_type=export_type,
+        process_id=values.required_id(payload, "processId"),
+        sequence_number=number,
+        sequence_total=total,
+        urls=tuple(url.strip() for url in urls),
+    )
 
 
 # --- venue ---------------------------------------------------------------------------------

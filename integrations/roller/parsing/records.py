@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -106,3 +106,22 @@ class VenueRecord:
     time_zone: str  # an IANA name, or "" when ROLLER's value is not one
     currency: str
     country_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class BulkExportRecord:
+    """One `BulkExport`/`Created` webhook: one sequence (a calendar month) of a bulk export.
+
+    `urls` are presigned: whoever holds one can read the file, so they are secrets, kept out
+    of repr (and so out of logs and tracebacks). A month without data has none."""
+
+    venue_id: str
+    export_type: str  # "Customers", "BookingItems", "SignedWaivers", … as ROLLER sends it
+    process_id: str
+    sequence_number: int  # 1-based
+    sequence_total: int
+    urls: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.urls

@@ -34,13 +34,7 @@ class Rows:
 
 
 def register(router: Router, app: Sandbox) -> None:
-    for path, collect in (
-        ("/data/customers", _customers),
-        ("/data/bookingitems", _booking_items),
-        ("/data/tickets", _tickets),
-        ("/data/signedwaivers", _signed_waivers),
-        ("/data/bookingsignedwaivers", _booking_signed_waivers),
-    ):
+    for path, collect in WINDOWED.items():
         router.add("GET", path, lambda r, c=collect: _windowed(app, r, c))
     router.add("GET", "/data/products", lambda r: _whole(app, r, _products))
     router.add("GET", "/data/waivers", lambda r: _whole(app, r, _waivers))
@@ -153,6 +147,16 @@ def _signed_waivers(app: Sandbox, request: Request, start: float, end: float) ->
 def _booking_signed_waivers(app: Sandbox, request: Request, start: float, end: float) -> Rows:
     records = app.store.booking_signed_waivers_modified_between(start, end)
     return Rows(records, lambda record, o: render_data.booking_signed_waiver(record, offset=o))
+
+
+# The windowed endpoints by path; bulk exports (bulk.py) collect their months with these too.
+WINDOWED: dict[str, Callable[..., Rows]] = {
+    "/data/customers": _customers,
+    "/data/bookingitems": _booking_items,
+    "/data/tickets": _tickets,
+    "/data/signedwaivers": _signed_waivers,
+    "/data/bookingsignedwaivers": _booking_signed_waivers,
+}
 
 
 def _products(app: Sandbox, request: Request) -> Rows:

@@ -13,8 +13,9 @@ import random
 import time
 from pathlib import Path
 
-from . import api_bookings, api_reporting, api_rest, control
+from . import api_bookings, api_reporting, api_rest, control, files
 from .auth import RateLimiter, Tokens, bearer_token, read_credentials, token_endpoint
+from .bulk import BulkExports
 from .config import SandboxConfig
 from .dispatcher import Dispatcher
 from .faults import Fault, Faults, Stats
@@ -34,6 +35,8 @@ def family_of(path: str) -> str:
         return "control"
     if lowered.rstrip("/") == "/token":
         return "token"
+    if lowered.startswith(files.PREFIX):
+        return "files"  # the presigned bulk export files: S3, not ROLLER's API
     if lowered.startswith(("/data/", "/reporting/")):
         return "reporting"
     return "rest"
@@ -61,9 +64,11 @@ class Sandbox:
         self.stats = Stats()
         self.dispatcher = Dispatcher(config, lambda: self.store)
         self.live = LiveVenue(self)
+        self.bulk = BulkExports(self)
         self.router = Router()
         for module in (api_rest, api_bookings, api_reporting, control):
             module.register(self.router, self)
+        self.router.add("POST", "/reporting/bulk", self.bulk.request)
 
     def _fresh_store(self) -> Store:
         c = self.config
@@ -96,16 +101,23 @@ class Sandbox:
         self.faults.clear()
         self.stats.reset()
         self.dispatcher.reset()
+        self.bulk.reset()
 
     # --- the request pipeline ---------------------------------------------------------------
     def handle(self, request: Request) -> Response:
         family = family_of(request.path)
         if family == "control":
             return self._route(request)
+        if family == "files":
+            response = self.bulk.files.serve(request)
+            self.stats.record(family, request.path, response.status)
+            return response
         if family == "token" and request.method == "POST":
             self.stats.record_token_request(read_credentials(request)[0])
         response = self._handle_api(request, family)
         self.stats.record(family, request.path, response.status)
+        if family == "reporting" and response.status == 200 and request.path.lower().startswith("/data/"):
+            self.stats.record_usage(1)
         return response
 
     def _handle_api(self, request: Request, family: str) -> Response:

@@ -18,6 +18,7 @@ SIZES = ("small", "default", "bench")
 ENUM_STYLES = ("string", "int")
 BOOKING_WRAPPERS = ("none", "booking")
 ITEMS_PER_PAGE_KEYS = ("itemsPerPage", "itemsPerpage", "both")
+BULK_FILE_SHAPES = ("array", "page")
 
 # ROLLER's documented webhook retry schedule: the immediate attempt, then +1 min, +1 min,
 # +15 min, +1 h, +1 day, +3 days. The webhook is disabled after the 7th failure.
@@ -80,6 +81,15 @@ class SandboxConfig:
     enforce_external_id_unique: bool = True
     items_per_page_key: str = "both"
 
+    # --- bulk exports (POST /reporting/bulk; bulk.py, files.py) ----------------------------
+    # False answers 403 to every bulk export request, so the connector's fallback can be exercised.
+    bulk_exports_enabled: bool = True
+    bulk_export_delay_seconds: float = 5.0  # per sequence (calendar month)
+    bulk_export_file_records: int = 10_000  # rows per file; ROLLER splits "by record count"
+    bulk_export_file_shape: str = "array"  # or "page": the reporting page envelope
+    bulk_export_url_ttl_seconds: int = 5 * 86400  # ROLLER: presigned URLs are valid for 5 days
+    bulk_export_slot_seconds: float = 6 * 3600.0  # ROLLER: one request per export type every 6 hours
+
     # --- simulated activity ---------------------------------------------------------------
     live_rate: float = 0.0
 
@@ -110,6 +120,7 @@ _CHOICES = {
     "enum_style": ENUM_STYLES,
     "booking_wrapper": BOOKING_WRAPPERS,
     "items_per_page_key": ITEMS_PER_PAGE_KEYS,
+    "bulk_export_file_shape": BULK_FILE_SHAPES,
 }
 
 

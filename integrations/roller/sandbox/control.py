@@ -31,6 +31,7 @@ def register(router: Router, app: Sandbox) -> None:
     router.add("POST", "/_sim/faults", lambda r: add_fault(app, r))
     router.add("DELETE", "/_sim/faults", lambda r: clear_faults(app))
     router.add("POST", "/_sim/expire-tokens", lambda r: json_response(200, {"expired": app.tokens.expire_all()}))
+    router.add("GET", "/_sim/bulk-exports", lambda r: json_response(200, app.bulk.status()))
     router.add("GET", "/_sim/live", lambda r: json_response(200, app.live.status()))
     router.add("POST", "/_sim/live/start", lambda r: live_start(app, r))
     router.add("POST", "/_sim/live/stop", lambda r: live_stop(app))

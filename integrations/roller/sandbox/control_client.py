@@ -75,6 +75,10 @@ class SandboxControl:
     def clear_faults(self) -> dict[str, Any]:
         return self._call("DELETE", "faults")
 
+    def bulk_exports(self) -> list[dict[str, Any]]:
+        """The bulk export requests accepted since the reset, with the sequences sent so far."""
+        return self._call("GET", "bulk-exports")["exports"]
+
     def expire_tokens(self) -> dict[str, Any]:
         return self._call("POST", "expire-tokens")
 

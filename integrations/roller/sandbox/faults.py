@@ -116,6 +116,7 @@ class Stats:
             self.statuses: Counter[str] = Counter()
             self.rate_limited = 0
             self.faults_served = 0
+            self.usage_units = 0
 
     def record(self, family: str, path: str, status: int) -> None:
         with self._lock:
@@ -129,6 +130,11 @@ class Stats:
         with self._lock:
             self.token_requests += 1
             self.token_requests_by_client[client_id or "(none)"] += 1
+
+    def record_usage(self, units: int) -> None:
+        """ROLLER's API usage: a reporting call is one unit, a bulk export its records' units."""
+        with self._lock:
+            self.usage_units += units
 
     def record_fault(self) -> None:
         with self._lock:
@@ -144,4 +150,5 @@ class Stats:
                 "statuses": dict(self.statuses),
                 "rateLimited": self.rate_limited,
                 "faultsServed": self.faults_served,
+                "usageUnits": self.usage_units,
             }

@@ -56,12 +56,14 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         self._write(response)
 
     def _write(self, response: Response) -> None:
-        payload = b"" if response.body is EMPTY else json.dumps(response.body).encode()
+        # bytes go out as they are (bulk export files, S3-style XML errors), anything else as JSON
+        raw = isinstance(response.body, bytes)
+        payload = b"" if response.body is EMPTY else response.body if raw else json.dumps(response.body).encode()
         try:
             self.send_response(response.status)
             for name, value in response.headers.items():
                 self.send_header(name, value)
-            if payload:
+            if payload and not raw:
                 self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()

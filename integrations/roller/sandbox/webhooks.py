@@ -19,7 +19,9 @@ SUBSCRIPTION_EVENTS = {
     "paymentLink": ("Created",),
     "bulkExport": ("Created",),
 }
-SUBSCRIPTION_OF_TYPE = {"Booking": "booking", "Customer": "customer", "SignedWaiver": "signedWaiver"}
+SUBSCRIPTION_OF_TYPE = {
+    "Booking": "booking", "Customer": "customer", "SignedWaiver": "signedWaiver", "BulkExport": "bulkExport",
+}  # fmt: skip
 TYPE_IDS = {"Booking": 1, "Redemption": 3, "Customer": 4, "BulkExport": 5, "SignedWaiver": 7, "PaymentLink": 8}
 EVENT_IDS = {"Created": 1, "Updated": 2, "Cancelled": 3, "Deleted": 4}
 SALES_CHANNELS = (
@@ -44,7 +46,7 @@ BOOKING_INCLUDES = (
 class Event:
     """One state change, with the payload snapshot taken when it happened."""
 
-    type: str  # Booking | Customer | SignedWaiver
+    type: str  # Booking | Customer | SignedWaiver | BulkExport
     event_type: str  # Created | Updated | Cancelled
     date: float
     data: Any

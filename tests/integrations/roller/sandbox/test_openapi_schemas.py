@@ -7,9 +7,11 @@ of fields ROLLER is documented to send beyond the files.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 
 from . import openapi
 from .helpers import register_webhook, variation_id
@@ -209,3 +211,44 @@ def test_webhook_envelopes_and_payloads(roller_sandbox, busy_venue, webhook_rece
         envelope = {k: v for k, v in body.items() if k != "data" or body["type"] != "SignedWaiver"}
         openapi.assert_valid(envelope, openapi.model("WebhookMessageDefinition"), what)
         openapi.assert_valid(body["data"], openapi.model(payload_model[body["type"]]), f"{what} data")
+
+
+BULK_EXPORT_ROWS = {
+    "Customers": "/data/customers",
+    "BookingItems": "/data/bookingitems",
+    "Tickets": "/data/tickets",
+    "SignedWaivers": "/data/signedwaivers",
+    "BookingSignedWaivers": "/data/bookingsignedwaivers",
+}
+
+
+@pytest.mark.parametrize("offset", [False, True], ids=["utc", "offset"])
+def test_bulk_export_webhooks_and_files(roller_sandbox, api, busy_venue, webhook_receiver, offset):
+    """Each export type's webhook is a BulkDataExportCompleted in a WebhookMessageDefinition, and
+    its files hold rows of the matching reporting endpoint."""
+    roller_sandbox.configure(bulk_export_delay_seconds=0)
+    register_webhook(api, webhook_receiver.url, bulkExport={"events": ["Created"]})
+    webhook_receiver.received.clear()
+    headers = {"TimeZone-Designators": "Offset"} if offset else {}
+    start, end = TODAY - dt.timedelta(days=20), TODAY + dt.timedelta(days=2)
+    for export_type in BULK_EXPORT_ROWS:
+        body = {"exportType": export_type, "startDate": str(start), "endDate": str(end)}
+        response = api.session.post(f"{api.url}/reporting/bulk", json=body, headers=headers, timeout=10)
+        assert response.status_code == 200, response.text
+    months = len({(start + dt.timedelta(days=day)).replace(day=1) for day in range((end - start).days)})
+    deadline = time.monotonic() + 10
+    while len(bulk := [r.body for r in webhook_receiver.received if r.body["type"] == "BulkExport"]) < months * 5:
+        assert time.monotonic() < deadline, f"{len(bulk)} of {months * 5} bulk export webhooks arrived"
+        time.sleep(0.02)
+    assert {b["data"]["exportType"] for b in bulk} == set(BULK_EXPORT_ROWS)
+    checked = dict.fromkeys(BULK_EXPORT_ROWS, 0)
+    for envelope in bulk:
+        data = envelope["data"]
+        openapi.assert_valid(envelope, openapi.model("WebhookMessageDefinition"), "BulkExport envelope")
+        openapi.assert_valid(data, openapi.model("BulkDataExportCompleted"), "BulkExport data")
+        row_schema = openapi.operation_schema(REPORTING, BULK_EXPORT_ROWS[data["exportType"]], "get")
+        for url in data["preSignedUrls"]:
+            for row in requests.get(url, timeout=10).json():
+                openapi.assert_valid(row, row_schema, f"{data['exportType']} file row")
+                checked[data["exportType"]] += 1
+    assert all(checked.values()), checked
