@@ -1,7 +1,7 @@
 """Country names as sources write them → ISO 3166-1 alpha-2, as Activate's `country` wants.
 
-A table, not a dependency: ROLLER sends the name a guest typed or picked (the sandbox says
-"Netherlands"). A name not in the table is not sent: a wrong country is worse than none.
+A table, not a dependency: a source may send the name a guest typed or picked ("Netherlands").
+A name not in the table is not sent: a wrong country is worse than none.
 """
 
 from __future__ import annotations

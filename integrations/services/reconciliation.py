@@ -111,7 +111,7 @@ def webhook_check(*, connection: Connection) -> str | None:
 
 def webhooks_check_dispatch() -> int:
     """Every WEBHOOK_CHECK_EVERY (beat): a check of each working connection's webhook (one
-    GET /webhooks at ROLLER). Returns how many were asked for."""
+    GET /webhooks, say). Returns how many were asked for."""
     ids = [
         connection.pk
         for connection in Connection.objects.filter(status__in=DISPATCHABLE_STATUSES)
@@ -125,7 +125,7 @@ def webhooks_check_dispatch() -> int:
 def webhook_heal(*, connection: Connection) -> str | None:
     """Checks the source's webhook; when it is missing, disabled or posts elsewhere, registers
     it again by itself, queues a reconciliation to fill the gap, and says so on the connection.
-    What it cannot fix (ROLLER refuses) needs attention, as webhook_check does. Returns the
+    What it cannot fix (the source refuses) needs attention, as webhook_check does. Returns the
     problem found, or None. A TransientError propagates (the task retries)."""
     spec = connector_get(connection.connector_type)
     if spec is None or spec.check_webhook is None or connection.status == Connection.Status.PAUSED:
