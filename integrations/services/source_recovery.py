@@ -1,13 +1,12 @@
 """Updates waiting out a back-off because the source was down go as soon as it answers again.
 
-A webhook whose handler could not reach the source (the source down, a time-out) waits 10 s, 30 s,
-90 s … before its next attempt (integrations.services.events.retry_delay), so after a long
-outage the last of them would wait many minutes more once the source is back. While any
-update of an active connection waits longer than a minute, the beat asks the source once
-(the connector's cheap check, ConnectorSpec.credentials_recheck: one token request, say) at
-most every PROBE_EVERY; when it answers, the waiting updates are due and published at once.
-The updates' attempts are untouched: probing never
-brings an update closer to being set aside.
+A webhook whose handler could not reach the source (down, a time-out) waits 10 s, 30 s, 90 s
+… before its next attempt (integrations.services.events.retry_delay), so after a long outage
+the last of them would wait many minutes more once the source is back. While any update of an
+active connection waits longer than a minute, the beat asks the source once (the connector's
+cheap check, ConnectorSpec.credentials_recheck: one token request, say) at most every
+PROBE_EVERY; when it answers, the waiting updates are due and published at once. Their
+attempts are untouched: probing never brings an update closer to being set aside.
 """
 
 import datetime as dt
