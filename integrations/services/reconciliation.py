@@ -60,7 +60,9 @@ def reconciliation_dispatch_due(*, now: dt.datetime | None = None) -> int:
         if connection.activated_at is None or connection.activated_at > slot:
             continue  # the first import reads these days itself
         passes = SyncRun.objects.filter(connection=connection, kind=Kind.RECONCILIATION)
-        if passes.filter(created_at__gte=slot).exists():
+        # A pass started at or after the slot reads up to its start less SETTLE: told by what
+        # it covers, not by when the row was written (the caller's `now` is the clock here).
+        if passes.filter(window_end__gte=slot - SETTLE).exists():
             continue
         if chain_runs(connection).filter(kind=Kind.RECONCILIATION, status__in=[Status.QUEUED, Status.RUNNING]).exists():
             continue  # the last one is still waiting behind an import: one is enough

@@ -10,7 +10,7 @@ from integrations.payloads import MAX_DEPTH, UnreadableDocument, document_checke
 
 # JSON-like documents, then text with the characters and runs the checks look for spliced in.
 values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=30,
 )
