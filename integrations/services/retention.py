@@ -5,7 +5,10 @@ status, booking reference, times) is small and holds nothing personal, and it is
 recognises a message the source delivers again (at least once, in no set order), so a very late
 redelivery is still answered "already have it" instead of being processed a second time.
 Bodies of failed and dead events are kept: a replay needs them, and the admin shows them
-until someone has dealt with them.
+until someone has dealt with them. Except the unreadable ones (failed as invalid_payload):
+nothing can be parsed out of them, so nothing can be redacted either (a child's name on a
+ticket may be in one), and a replay helps only once the parser changes. They are blanked
+after the same period, with the reason and the event row kept.
 
 Record outcomes are deleted; OutcomeDailyCount keeps their numbers per day and reason, so the
 connection page's chart and "skipped by reason" survive the purge.
@@ -19,9 +22,11 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations.models import RecordOutcome, WebhookEvent
+from integrations.outcomes import Reason
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +61,12 @@ def retention_purge(
 
 
 def webhook_bodies_purge(*, before: dt.datetime, batch_size: int = BATCH_SIZE) -> int:
-    expired = WebhookEvent.objects.filter(status__in=FINISHED_STATUSES, received_at__lt=before).exclude(body="")
+    done = Q(status__in=FINISHED_STATUSES) | Q(status=WebhookEvent.Status.FAILED, reason=Reason.INVALID_PAYLOAD)
+    expired = WebhookEvent.objects.filter(done, received_at__lt=before).exclude(body="", raw_body__isnull=True)
     total = 0
     while ids := list(expired.order_by("pk").values_list("pk", flat=True)[:batch_size]):
         # The status is checked again: a replay may have picked the event up meanwhile.
-        total += WebhookEvent.objects.filter(pk__in=ids, status__in=FINISHED_STATUSES).update(body="", raw_body=None)
+        total += WebhookEvent.objects.filter(done, pk__in=ids).update(body="", raw_body=None)
         if len(ids) < batch_size:
             break
     return total

@@ -56,6 +56,23 @@ def test_the_event_rows_stay_so_a_late_redelivery_is_still_recognised(connection
     assert (kept.message_id, kept.status, kept.object_type) == (old.message_id, "processed", "Booking")
 
 
+def test_an_unreadable_body_is_blanked_after_the_period_since_nothing_in_it_can_be_redacted(connection, settings):
+    settings.RETENTION_DAYS = 30
+    old, recent = event(connection, Status.FAILED, days_old=31), event(connection, Status.FAILED, days_old=5)
+    other_failure = event(connection, Status.FAILED, days_old=31)
+    WebhookEvent.objects.filter(pk__in=[old.pk, recent.pk]).update(
+        reason=Reason.INVALID_PAYLOAD, raw_body=b"\x00" + BODY.encode()
+    )
+    WebhookEvent.objects.filter(pk=other_failure.pk).update(reason=Reason.SOURCE_ERROR)
+
+    retention_purge()
+
+    old.refresh_from_db(), recent.refresh_from_db(), other_failure.refresh_from_db()
+    assert (old.body, old.raw_body, old.reason, old.status) == ("", None, Reason.INVALID_PAYLOAD, Status.FAILED)
+    assert recent.body == BODY and bytes(recent.raw_body).endswith(BODY.encode())
+    assert other_failure.body == BODY  # kept for a replay once the source answers
+
+
 def test_failed_and_dead_events_keep_their_body_for_a_replay(connection):
     failed = event(connection, Status.FAILED, days_old=60)
     dead = event(connection, Status.DEAD, days_old=60)
