@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from tests.fixtures.activate_sandbox import REPO_ROOT
+from tests.fixtures.sandbox_process import REPO_ROOT
 
 
 def test_the_command_starts_the_stand_in(tmp_path):
