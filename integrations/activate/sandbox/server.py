@@ -5,27 +5,19 @@ from __future__ import annotations
 import json
 import logging
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from integrations.sandbox_process import StandInServer
 
 from .app import Request, Response, Sandbox, errors
 
 log = logging.getLogger("activate_sandbox")
 
 
-class SandboxServer(ThreadingHTTPServer):
-    daemon_threads = True  # a slow answer (fault) never blocks shutdown
-    allow_reuse_address = True
-
+class SandboxServer(StandInServer):
     def __init__(self, address: tuple[str, int], app: Sandbox, *, log_requests: bool) -> None:
-        super().__init__(address, SandboxRequestHandler)
-        self.app = app
-        self.log_requests = log_requests
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(address, SandboxRequestHandler, app, log_requests=log_requests)
 
 
 class SandboxRequestHandler(BaseHTTPRequestHandler):

@@ -4,15 +4,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import os
 import signal
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from integrations.sandbox_process import parent_watch, ready_file_write
 
 from .app import Sandbox
 from .config import SIZES, SandboxConfig
@@ -76,9 +76,9 @@ def run(options: dict[str, Any], out: Any = sys.stdout) -> None:
     print(f"  control API:   {server.base_url}/_sim/ (stats, config, faults, activity)", file=out)
     out.flush()
     if options.get("ready_file"):
-        _write_ready_file(Path(options["ready_file"]), server.base_url)
+        ready_file_write(Path(options["ready_file"]), server.base_url)
     if options.get("exit_with_parent"):
-        _watch_parent(server)
+        parent_watch()
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     try:
         server.serve_forever(poll_interval=0.2)
@@ -89,26 +89,6 @@ def run(options: dict[str, Any], out: Any = sys.stdout) -> None:
         if keeper:
             keeper.stop()
         server.server_close()
-
-
-def _write_ready_file(path: Path, url: str) -> None:
-    # Written to a temporary name first so a reader never sees half a file.
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"url": url, "pid": os.getpid()}))
-    temporary.replace(path)
-
-
-def _watch_parent(server: Any) -> None:
-    """A test run that dies (even by SIGKILL) must not leave a sandbox running."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> None:
