@@ -8,7 +8,6 @@ healing what a broken webhook missed; a disabled or deleted webhook noticed.
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from integrations.minors import minor_hash
@@ -31,27 +30,10 @@ from integrations.services.connections import connection_activate
 from integrations.services.products_sync import products_sync_start
 from integrations.services.reconciliation import reconciliation_start, webhook_check
 from tests.factories import AccountFactory, RollerSettingsFactory
-from tests.support.sync_worker import SyncWorker
 from tests.support.webhooks import deliver, envelope
 
 pytestmark = pytest.mark.django_db
 Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status
-
-
-@pytest.fixture
-def sandbox(settings, roller_sandbox):
-    settings.ROLLER_PACING_ENABLED = False
-    settings.ROLLER_SANDBOX_URL = roller_sandbox.url
-    cache.clear()
-    pacing.reset()
-    yield roller_sandbox
-    cache.clear()
-    pacing.reset()
-
-
-@pytest.fixture
-def worker(monkeypatch, django_capture_on_commit_callbacks):
-    return SyncWorker(django_capture_on_commit_callbacks).install(monkeypatch)
 
 
 def activate(sandbox, worker, *, contacts_days: int = 3, orders_days: int = 2) -> Connection:

@@ -2,10 +2,8 @@
 within one check (one GET /webhooks), a reconciliation fills the gap, the connection says so."""
 
 import pytest
-from django.core.cache import cache
 
 from integrations.models import Connection, SyncRun
-from integrations.roller import pacing
 from integrations.roller.client import RollerClient
 from integrations.roller.models import RollerSettings
 from integrations.roller.services import roller_connection_create, roller_venue_refresh
@@ -13,24 +11,8 @@ from integrations.services.connections import connection_activate
 from integrations.services.reconciliation import webhook_heal, webhooks_check_dispatch
 from integrations.tasks_sync import check_webhook
 from tests.factories import AccountFactory
-from tests.support.sync_worker import SyncWorker
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sandbox(settings, roller_sandbox):
-    settings.ROLLER_PACING_ENABLED = False
-    cache.clear()
-    pacing.reset()
-    yield roller_sandbox
-    cache.clear()
-    pacing.reset()
-
-
-@pytest.fixture
-def worker(monkeypatch, django_capture_on_commit_callbacks):
-    return SyncWorker(django_capture_on_commit_callbacks).install(monkeypatch)
 
 
 @pytest.fixture
