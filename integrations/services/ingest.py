@@ -154,11 +154,9 @@ class _Run:
 
 
 def products_ingest(run: _Run) -> None:
-    """The catalogue's changed products, parents before their variations."""
-    if not run.batch.products:
-        return
-    products = sorted(run.batch.products, key=lambda product: product.parent_external_id is not None)
-    if run.dry_run:
+    """The catalogue's changed products (the upsert writes parents before their variations)."""
+    products = run.batch.products
+    if not products or run.dry_run:
         return
     for product, result in zip(products, products_upsert(connection=run.connection, products=products), strict=True):
         detail = PRODUCT_GONE if product.external_id in run.batch.products_gone else ""
