@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "template_partials",
     "integrations",
     "integrations.roller",
+    "integrations.delivery",
     "integrations.activate",
     "wizard",
 ]
