@@ -183,3 +183,30 @@ def test_an_export_that_never_comes_falls_back_to_windows_after_the_bound(sandbo
 
     assert set(SourceExport.objects.filter(connection=connection).values_list("status", flat=True)) == {"fell_back"}
     assert set(SyncRun.objects.filter(connection=connection, phase=Phase.HISTORY).values_list("status", flat=True)) == {Status.SUCCEEDED}
+
+
+def test_files_of_contacts_and_orders_wait_until_every_waiver_sequence_is_read(sandbox, worker, receiver):
+    connection = activate(sandbox, worker)
+    worker.drain()
+    received = wait_for_webhooks(receiver, sequences_expected(connection))
+    waivers = [b for b in received if b["data"]["exportType"] == "SignedWaivers"]
+    others = [b for b in received if b["data"]["exportType"] != "SignedWaivers"]
+    history = SyncRun.objects.filter(connection=connection, phase=Phase.HISTORY)
+    before = dict(history.values_list("stream", "records_seen"))
+
+    for body in others + waivers[:-1]:  # every waiver month but one
+        arrive(worker, connection, body)
+    worker.drain()
+
+    files = ExportFile.objects.filter(sequence__export__connection=connection)
+    assert files.filter(sequence__export__stream=Stream.CONTACTS).exists()
+    assert set(files.exclude(sequence__export__stream=Stream.AGES).values_list("status", flat=True)) == {"waiting"}
+    assert {s: n for s, n in history.values_list("stream", "records_seen") if s != Stream.AGES} == {
+        s: n for s, n in before.items() if s != Stream.AGES
+    }
+
+    arrive(worker, connection, waivers[-1])
+    worker.drain()
+
+    assert set(files.values_list("status", flat=True)) == {"done"}
+    assert set(history.values_list("status", flat=True)) == {Status.SUCCEEDED}
