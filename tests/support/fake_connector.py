@@ -56,8 +56,11 @@ def export_file_batches(connection, stream: str, url: str, skip: int):
             Path(marker).write_text("died")
             os.kill(os.getpid(), signal.SIGKILL)  # in the middle of the file, between two batches
         ids = range(start, min(start + 1000, int(rows)))
-        yield len(ids), RecordBatch(
-            records_seen=len(ids), contacts=[ContactData(source_id=f"g{n}", email=f"g{n}@example.com") for n in ids]
+        yield (
+            len(ids),
+            RecordBatch(
+                records_seen=len(ids), contacts=[ContactData(source_id=f"g{n}", email=f"g{n}@example.com") for n in ids]
+            ),
         )
 
 

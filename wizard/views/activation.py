@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.errors import SyncError
 from integrations.models import Connection
-from integrations.selectors.progress import first_import_progress
 from integrations.selectors.accounts import connection_for_user
+from integrations.selectors.progress import first_import_progress
 from integrations.services.alerts import alert_recipients
 from integrations.services.connections import connection_activate
 from wizard import steps

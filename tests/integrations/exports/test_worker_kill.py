@@ -4,7 +4,6 @@ and must see the test database."""
 
 import datetime as dt
 import os
-import signal
 import subprocess
 import sys
 import time
