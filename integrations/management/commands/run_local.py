@@ -77,7 +77,7 @@ class Command(BaseCommand):
         commands = {
             "web": [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
             "worker": [
-                python, "-m", "celery", "-A", "connector_site", "worker", "-Q", "events,imports",
+                python, "-m", "celery", "-A", "connector_site", "worker", "-Q", "events,imports,exports",
                 "--pool", "threads", "--concurrency", "2", "--loglevel", "INFO",
             ],
             "dispatcher": [python, "manage.py", "dispatch_events"],
