@@ -147,4 +147,6 @@ RETURN_TO_SUMMARY = "from=summary"
 
 def preset_skips(connection: Connection, key: str) -> bool:
     """Whether the draft's preset fills in the step after `key`, so the summary comes next."""
-    return is_draft(connection) and connection.preset == Connection.Preset.DEFAULT and step_after(key).key in PRESET_FILLS
+    return (
+        is_draft(connection) and connection.preset == Connection.Preset.DEFAULT and step_after(key).key in PRESET_FILLS
+    )

@@ -7,7 +7,10 @@ class ActivateConfig(AppConfig):
     verbose_name = "Spotler Activate"
 
     def ready(self) -> None:
+        from dataclasses import replace
+
         from integrations.activate.destination import ACTIVATE
+        from integrations.activate.setup import SETUP
         from integrations.delivery.registry import destination_register
 
-        destination_register(ACTIVATE)
+        destination_register(replace(ACTIVATE, setup=SETUP))

@@ -111,7 +111,9 @@ class OutboxItemAdmin(ReadOnlyAdmin):
         destinations = Destination.objects.in_bulk({destination_id for destination_id, _ in pairs})
         replayed = sum(outbox_replay(destinations[pk], kind=kind) for pk, kind in sorted(pairs))
         self.message_user(
-            request, f"{replayed} failed or dead record(s) queued again.", messages.SUCCESS if replayed else messages.WARNING
+            request,
+            f"{replayed} failed or dead record(s) queued again.",
+            messages.SUCCESS if replayed else messages.WARNING,
         )
 
 

@@ -74,7 +74,12 @@ def step_context(connection: Connection | None, key: str, **extra) -> dict:
     page_url = connection_page_url(connection) if connection is not None else None
     return {
         **walk_context(
-            steps.CONNECTION, connection, key, label=label, name=connection.name if connection else "", page_url=page_url
+            steps.CONNECTION,
+            connection,
+            key,
+            label=label,
+            name=connection.name if connection else "",
+            page_url=page_url,
         ),
         "connection": connection,
         "connection_page_url": page_url,
@@ -88,10 +93,8 @@ def walk_context(walk: steps.Walk, subject, key: str, *, label: str, name: str, 
     step = walk.by_key[key]
     previous = walk.step_before(key)
     draft = subject is None or steps.is_draft(subject)
-    if draft:
-        page_title = f"{step.title} · Set up {label}" if label else step.title
-    else:
-        page_title = f"{step.title} · {name}"
+    title_while_drafting = f"{step.title} · Set up {label}" if label else step.title
+    page_title = title_while_drafting if draft else f"{step.title} · {name}"
     return {
         "page_title": page_title,
         "is_draft": draft,

@@ -16,30 +16,31 @@ TYPES = (("send_profiles", "profiles"), ("send_purchases", "purchases"), ("send_
 SETTINGS = ("send_profiles", "send_purchases", "send_products", "language", "currency")
 
 
-def sending_snapshot(destination: Destination) -> dict:
-    return {field: getattr(destination, field) for field in SETTINGS}
+def sending_stored(destination: Destination) -> dict:
+    """What is saved now. Read from the database: a validated ModelForm has already written
+    the new values onto its instance."""
+    return Destination.objects.filter(pk=destination.pk).values(*SETTINGS).get()
+
+
+KIND_WORDS = {"profile": "profiles", "purchase": "purchases", "product": "products"}
 
 
 @transaction.atomic
 def sending_save(*, destination: Destination, form: SendingForm) -> str:
-    before = sending_snapshot(destination)
+    before = sending_stored(destination)
     form.save()
     if destination.status == Destination.Status.DRAFT:
         return ""  # nothing is sent yet: activation starts everything
-    destination_settings_changed(destination, before=before)
-    return sending_change_sentence(before=before, after=sending_snapshot(destination))
+    backfills = destination_settings_changed(destination, before=before)
+    off = [label for field, label in TYPES if before[field] and not getattr(destination, field)]
+    return sending_change_sentence(queued=[KIND_WORDS[backfill.kind] for backfill in backfills], off=off)
 
 
-def sending_change_sentence(*, before: dict, after: dict) -> str:
+def sending_change_sentence(*, queued: list[str], off: list[str]) -> str:
     """ "Queued a backfill of products. Purchases are no longer sent: Activate keeps what it has." """
-    on = [label for field, label in TYPES if after[field] and not before[field]]
-    off = [label for field, label in TYPES if before[field] and not after[field]]
-    if before["language"] != after["language"] or before["currency"] != after["currency"]:
-        # Every record that carries the language or currency goes again.
-        on += [label for field, label in TYPES if after[field] and before[field] and label != "profiles"]
     parts = []
-    if on:
-        parts.append(f"Queued a backfill of {_and(on)}: what the store holds of them goes to Activate now.")
+    if queued:
+        parts.append(f"Queued a backfill of {_and(queued)}: what the store holds of them goes to Activate now.")
     if off:
         verb = "is" if len(off) == 1 else "are"
         parts.append(f"{_and(off).capitalize()} {verb} no longer sent: Activate keeps what it has.")
