@@ -190,3 +190,40 @@ def test_needs_attention_says_what_to_do_and_links_the_key(browser_client, accou
 
     assert "Activate refused the Account ID and API key (401)" in html and "Fix the API key" in html
     assert "resumes by itself" in html
+
+
+# --- the connection page's part -----------------------------------------------------------
+
+
+def test_the_connection_page_says_whether_its_data_reached_activate(browser_client, account, destination):
+    connection = ConnectionFactory(account=account, status="active")
+    item = _item(destination, "a@example.com", "delivered")
+    OutboxItem.objects.filter(pk=item.pk).update(connection=connection, delivered_at=timezone.now())
+    _item(destination, "b@example.com", "failed", reason="no")
+    OutboxItem.objects.filter(record_key="b@example.com").update(connection=connection)
+
+    html = browser_client.get(f"/connectors/{connection.public_id}/").content.decode()
+
+    assert "In Spotler Activate" in html
+    assert "<strong>1</strong> record of this connection reached Spotler Activate" in html
+    assert "1 failed." in html and "Leave this connection out of Spotler Activate" in html
+
+
+def test_a_connection_left_out_of_activate_and_taken_back_in(browser_client, account, destination):
+    connection = ConnectionFactory(account=account, status="active")
+    url = f"/connectors/{connection.public_id}/destinations/activate/exclusion/"
+
+    html = browser_client.post(url, {"excluded": "1"}, follow=True).content.decode()
+    assert f"{connection.name} is left out of Spotler Activate" in html
+    assert destination.excluded_connections.filter(pk=connection.pk).exists()
+
+    browser_client.post(url, {"excluded": "0"})
+    assert not destination.excluded_connections.filter(pk=connection.pk).exists()
+
+
+def test_another_accounts_connection_cannot_be_left_out(browser_client, destination):
+    other = ConnectionFactory(status="active")
+
+    response = browser_client.post(f"/connectors/{other.public_id}/destinations/activate/exclusion/", {"excluded": "1"})
+
+    assert response.status_code == 404
