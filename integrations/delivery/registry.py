@@ -71,6 +71,9 @@ class DestinationSpec:
     batch_sizes: dict[str, int] = field(default_factory=dict)
     description: str = ""
     setup: object | None = None
+    # The stand-in `make run` starts beside the sources' sandboxes (optional), an
+    # integrations.registry.SandboxSpec.
+    sandbox: object | None = None
 
     def batch_size(self, channel: str) -> int:
         return self.batch_sizes.get(channel, 100)
