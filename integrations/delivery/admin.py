@@ -5,15 +5,40 @@ Credentials are never shown here: the destination's own settings page (its packa
 only says whether a key is set, and the log never holds the X-AUTH-* headers.
 """
 
+import json
+
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
 
-from integrations.admin.common import ReadOnlyAdmin, changelist_link, pretty_json, when
 from integrations.delivery.models import Backfill, DeliveryAttempt, Destination, Erasure, OutboxItem
 from integrations.delivery.services.erasures import erasure_mark_done
 from integrations.delivery.services.replay import outbox_replay
 
 STATES = [state for state, _ in OutboxItem.State.choices]
+
+
+# The core admin's helpers (integrations.admin.common) import the services, which write the
+# outbox: importing them here would close a loop, so this admin keeps its own three.
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def changelist_link(model, label: str, **filters) -> str:
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    return format_html('<a href="{}?{}">{}</a>', url, "&".join(f"{k}={v}" for k, v in filters.items()), label)
+
+
+def pretty_json(value) -> str:
+    return format_html('<pre style="white-space:pre-wrap;margin:0">{}</pre>', json.dumps(value, indent=2))
 
 
 class BackfillInline(admin.TabularInline):
@@ -152,7 +177,7 @@ class ErasureAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Done")
     def done(self, obj):
-        return f"{when(obj.done_at)} by {obj.done_by}" if obj.done_at else "to do in Activate's Privacy Requests"
+        return f"{obj.done_at:%Y-%m-%d %H:%M} by {obj.done_by}" if obj.done_at else "to do in the destination by hand"
 
     @admin.action(description="Mark done: erased in the destination's Privacy Requests")
     def mark_done(self, request, queryset):
