@@ -95,7 +95,7 @@ class SetupSpec:
 
 
 # --- destinations ---------------------------------------------------------------------------
-# A destination (Spotler Activate) is set up on the same wizard: its spec declares its steps,
+# A destination (a marketing platform) is set up on the same wizard: its spec declares its steps,
 # and the wizard walks them (wizard.destinations). The callables take keyword arguments.
 
 
@@ -157,3 +157,5 @@ class DestinationSetupSpec:
     prerequisites_title: str = "Before you activate"
     prerequisites_intro: str = ""
     activate_intro: str = ""
+    # How a person erases someone in the destination by hand (no erasure API), for the page.
+    erasure_instructions: str = ""

@@ -2,7 +2,7 @@
 the delivery log (read-only) and the erasures to do by hand in the destination.
 
 Credentials are never shown here: the destination's own settings page (its package's admin)
-only says whether a key is set, and the log never holds the X-AUTH-* headers.
+only says whether a key is set, and the log never holds the headers that carry them.
 """
 
 import json
@@ -163,7 +163,7 @@ class DeliveryAttemptAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
-    @admin.display(description="Request body (without the X-AUTH-* headers, which are never stored)")
+    @admin.display(description="Request body (the authentication headers are never stored)")
     def request(self, obj):
         return pretty_json(obj.request_body)
 
@@ -179,7 +179,7 @@ class ErasureAdmin(ReadOnlyAdmin):
     def done(self, obj):
         return f"{obj.done_at:%Y-%m-%d %H:%M} by {obj.done_by}" if obj.done_at else "to do in the destination by hand"
 
-    @admin.action(description="Mark done: erased in the destination's Privacy Requests")
+    @admin.action(description="Mark done: erased in the destination by hand")
     def mark_done(self, request, queryset):
         open_ones = list(queryset.filter(done_at__isnull=True))
         for erasure in open_ones:

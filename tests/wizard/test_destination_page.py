@@ -188,7 +188,7 @@ def test_needs_attention_says_what_to_do_and_links_the_key(browser_client, accou
 
     html = browser_client.get(PAGE_URL).content.decode()
 
-    assert "Activate refused the Account ID and API key (401)" in html and "Fix the API key" in html
+    assert "Activate refused the Account ID and API key (401)" in html and "Fix the credentials" in html
     assert "resumes by itself" in html
 
 

@@ -4,7 +4,7 @@ In the style of Segment's delivery overview: per kind of record, how many the st
 how many were left out (and why), are queued, delivered, failed (with the destination's own
 reason) or dead; the age of the oldest record not delivered yet; backfills with their
 progress in records; the erasures to do by hand; and the per-record log with each request
-and answer (never the X-AUTH-* headers: they are not stored). Works without JavaScript
+and answer (never the authentication headers: they are not stored). Works without JavaScript
 (real POST forms); with htmx the live part refreshes every five seconds. Another account's
 destination is a 404, as a connection's is.
 """
@@ -119,7 +119,7 @@ def destination_erasure_done(request, destination_type, erasure_id):
     erasure = get_object_or_404(Erasure, pk=erasure_id, destination=destination)
     if erasure.done_at is None:
         erasure_mark_done(erasure, by=request.user.get_username())
-        messages.success(request, f"Marked done: {erasure.email} was erased in Activate's Privacy Requests.")
+        messages.success(request, f"Marked done: {erasure.email} was erased in {destination.name}.")
     return _back(destination)
 
 
@@ -158,6 +158,7 @@ def _page_context(request, destination: Destination) -> dict:
         "kinds": [(value, KIND_WORDS[value]) for value in OutboxItem.Kind.values],
         "sending_form": step.form(None, destination=destination),
         "credentials_url": walk.by_key["credentials"].url(destination),
+        "erasure_instructions": setup.erasure_instructions,
     }
 
 

@@ -1,4 +1,4 @@
-"""A destination's setup (Spotler Activate) on the generic wizard.
+"""A destination's setup on the generic wizard.
 
 The destination's spec declares its steps (integrations.setup.SetupStep); one view walks them,
 each by its kind, with the connection's rules (wizard.steps.Walk) and templates: credentials
@@ -88,7 +88,7 @@ def _credentials(request, destination: Destination, setup: DestinationSetupSpec,
                 walk.step_complete(destination, step.key)
             accepted = f"{label} accepted the Account ID and API key: connected to “{account.name}”."
             if not draft:
-                # The fix for a key Activate refused: the destination resumes at once.
+                # The fix for a key the destination refused: the destination resumes at once.
                 destination_credentials_confirmed(destination)
                 accepted = f"{accepted} Sending resumes now."
             messages.success(request, accepted)

@@ -46,6 +46,7 @@ SETUP = DestinationSetupSpec(
     prerequisites_title="Create these custom fields in Activate first",
     prerequisites_intro="Activate takes a custom field only once it exists. In Activate, create each of these under "
     "Settings → Custom fields, with exactly this name and type, before you activate.",
+    erasure_instructions="In Activate, go to Settings → Privacy Requests and make a removal request for each email.",
     activate_intro="Activating sends what the store holds, products first, then profiles, then purchases, and "
     "from then on every change as it happens.",
 )
