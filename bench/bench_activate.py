@@ -114,10 +114,11 @@ def latency(args) -> None:
         bookings = WebhookEvent.objects.filter(object_type="Booking", event_type="Created")
         purchases = OutboxItem.objects.filter(destination=destination, kind="purchase")
         deadline = time.monotonic() + 60
+        new_orders = Order.objects.filter(created_at__gte=destination.created_at)
         while time.monotonic() < deadline:
-            if bookings.count() >= sent and purchases.exclude(state="delivered").count() == 0:
-                if purchases.count() >= Order.objects.filter(created_at__gte=destination.created_at).count():
-                    break
+            landed = bookings.count() >= sent and purchases.count() >= new_orders.count()
+            if landed and not purchases.exclude(state="delivered").exists():
+                break
             time.sleep(0.5)
         delivered = dict(purchases.filter(state="delivered").values_list("record_key", "delivered_at"))
         orders = dict(Order.objects.values_list("external_id", "pk"))
