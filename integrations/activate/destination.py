@@ -21,6 +21,7 @@ from integrations.activate.client import (
     DEFAULT_BASE_URL,
     PRODUCTS_DELETE_PATH,
     PRODUCTS_PATH,
+    TIMEOUT,
     TRACK_PATH,
     ActivateClient,
 )
@@ -48,6 +49,7 @@ def activate_client(destination: Destination) -> ActivateClient:
         api_key=settings.api_key,
         base_url=settings.base_url or DEFAULT_BASE_URL,
         events_per_request=EVENTS_PER_REQUEST,
+        timeout=TIMEOUT,
     )
 
 
