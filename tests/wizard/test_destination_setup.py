@@ -174,3 +174,11 @@ def test_without_a_login_every_page_asks_for_one(client, account):
 def test_an_unknown_destination_type_is_404(browser_client):
     assert browser_client.post("/connectors/destinations/nope/connect/").status_code == 404
     assert browser_client.get("/connectors/destinations/nope/setup/credentials/").status_code == 404
+
+
+def test_a_step_changed_from_the_summary_goes_back_to_it(browser_client, account, stand_in):
+    make_destination(account, step="summary", stand_in=stand_in)
+
+    response = browser_client.post(f"{step_url('sending')}?from=summary", SENDING)
+
+    assert response.status_code == 302 and response["Location"] == step_url("summary")

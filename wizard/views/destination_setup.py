@@ -92,7 +92,7 @@ def _credentials(request, destination: Destination, setup: DestinationSetupSpec,
                 destination_credentials_confirmed(destination)
                 accepted = f"{accepted} Sending resumes now."
             messages.success(request, accepted)
-            return _step_done(request, destination, walk, step)
+            return _step_done(request, destination, setup, walk, step)
     context = _context(
         destination,
         walk,
@@ -116,7 +116,7 @@ def _form(request, destination: Destination, setup: DestinationSetupSpec, walk, 
             walk.step_complete(destination, step.key)
         if said:
             messages.success(request, said)
-        return _step_done(request, destination, walk, step)
+        return _step_done(request, destination, setup, walk, step)
     context = _context(destination, walk, step, form=form, intro=step.intro)
     return render_page(request, "wizard/destination_form.html", context)
 
@@ -171,10 +171,11 @@ def _context(destination: Destination, walk, step: SetupStep, **extra) -> dict:
     }
 
 
-def _step_done(request, destination: Destination, walk, step: SetupStep):
+def _step_done(request, destination: Destination, setup: DestinationSetupSpec, walk, step: SetupStep):
     """A draft goes on (or back to the summary it came from); a live destination to its page."""
     if not steps.is_draft(destination):
         return redirect_to(request, destination_page_url(destination))
-    if request.GET.get("from") == "summary" and walk.step_reachable(destination, "summary"):
-        return redirect_to(request, walk.by_key["summary"].url(destination))
+    summary = next((other.key for other in setup.steps if other.kind == "summary"), None)
+    if summary and request.GET.get("from") == "summary" and walk.step_reachable(destination, summary):
+        return redirect_to(request, walk.by_key[summary].url(destination))
     return redirect_to(request, walk.step_after(step.key).url(destination))
