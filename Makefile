@@ -3,9 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 
-# Other ports: make run PORT=8001 SANDBOX_PORT=8101
+# Other ports: make run PORT=8001 SANDBOX_PORT=8101 ACTIVATE_SANDBOX_PORT=8201
 PORT ?= 8000
 SANDBOX_PORT ?= 8100
+ACTIVATE_SANDBOX_PORT ?= 8200
 
 .PHONY: run reset test lint format bench-intake install
 
@@ -17,11 +18,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-## Migrate, create the demo login, and start web + worker + beat + ROLLER sandbox.
+## Migrate, create the demo login, and start web + worker + beat + the ROLLER sandbox and
+## the Activate stand-in; the demo account is connected to the stand-in once it answers.
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py demo_setup
-	$(PY) manage.py run_local --port $(PORT) --sandbox-port $(SANDBOX_PORT)
+	$(PY) manage.py run_local --port $(PORT) --sandbox-port roller=$(SANDBOX_PORT) \
+		--sandbox-port activate=$(ACTIVATE_SANDBOX_PORT) --once "activate_connect --wait 30"
 
 ## Forget the demo: var/ (broker, beat schedule, the sandbox's venue) and the SQLite database.
 ## With DATABASE_URL set, drop that database yourself.

@@ -124,6 +124,12 @@ def _sources(
         yield "VALUES " + ", ".join([placeholders] * len(chunk)), params
 
 
+def row_sources(model: type[models.Model], columns: list[str], rows: list[dict]) -> Iterator[tuple[str, list]]:
+    """The row sources of an INSERT of `rows` into `model` (one JSON document on PostgreSQL,
+    VALUES lists on SQLite), for other conditional upserts than rows_upsert's."""
+    return _sources(model, columns, rows)
+
+
 def _json_value(value: object) -> str:
     if isinstance(value, dt.date):  # dates, and aware datetimes with their offset
         return value.isoformat()
@@ -138,6 +144,8 @@ def _preparer(field: models.Field, *, is_key: bool) -> Callable:
     if isinstance(field, models.CharField) and field.max_length and not is_key:
         limit = field.max_length
         return lambda value: value[:limit] if isinstance(value, str) and len(value) > limit else value
+    if isinstance(field, models.JSONField):  # PostgreSQL's JSON takes the value as it is
+        return (lambda value: field.get_db_prep_save(value, db)) if db.vendor == "sqlite" else _unchanged
     if db.vendor == "sqlite" and isinstance(field, _PREPARED_TYPES):
         return lambda value: field.get_db_prep_save(value, db)
     if isinstance(field, _PREPARED_TYPES):  # PostgreSQL's JSON: ISO dates (with offsets), decimal text

@@ -36,12 +36,16 @@ class SandboxSpec:
     - command(port, var_dir): the process to start (argv), listening on 127.0.0.1:port and
       keeping its state under var_dir, so a restart finds the venue as it was left.
     - url_setting: the environment variable that tells the site and workers where it is.
+    A destination's stand-in is one too (integrations.delivery.registry.DestinationSpec.sandbox).
     """
 
     label: str
     default_port: int
     command: Callable[[int, Path], list[str]]
     url_setting: str
+    # Where it shows what it holds, and the `make run` variable that sets its port ("" : none).
+    view_path: str = "/_sim/stats"
+    make_variable: str = ""
 
 
 @dataclass

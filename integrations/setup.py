@@ -92,3 +92,70 @@ class SetupSpec:
     products_intro: str = ""
     realtime_text: str = "changes"  # what the source sends as it happens: "bookings, guests and …"
     webhook_settings_where: str = ""  # where at the source a person removes our webhook themselves
+
+
+# --- destinations ---------------------------------------------------------------------------
+# A destination (a marketing platform) is set up on the same wizard: its spec declares its steps,
+# and the wizard walks them (wizard.destinations). The callables take keyword arguments.
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    """One step a destination declares. `kind` says which of the wizard's generic steps it is:
+
+    - "credentials": the spec's credentials form, checked before anything is saved;
+    - "form": `form(data, destination)` and `save(destination, form)`, which returns what
+      saving did, in a sentence for the person ("" when there is nothing to say);
+    - "summary": every step's rows, and what to do in the destination first;
+    - "activate": the spec's `activate(destination)`.
+    """
+
+    key: str
+    title: str
+    kind: str
+    form: Callable[..., forms.Form] | None = None
+    save: Callable[..., str] | None = None
+    # The summary's (label, value) rows of what this step set.
+    rows: Callable[..., list[tuple[str, str]]] | None = None
+    intro: str = ""
+
+
+@dataclass(frozen=True)
+class Prerequisite:
+    """Something to do in the destination before activating (a custom field to create)."""
+
+    name: str  # exactly as it must be typed there
+    kind: str  # "date", "text"
+    meaning: str
+
+
+@dataclass(frozen=True)
+class DestinationSetupSpec:
+    """The destination's part of the wizard (DestinationSpec.setup).
+
+    - steps: in order, after the catalogue's choice (see SetupStep).
+    - credentials_form(data, destination), credentials_check(form) → SourceAccount (raises
+      integrations.errors.CredentialsProblem; called outside any transaction),
+      credentials_save(destination, form, account), account(destination): as SetupSpec's.
+    - prerequisites(destination): what to create in the destination first (the summary lists it).
+    - activate(destination): starts sending; raises integrations.errors.SyncError.
+    """
+
+    steps: tuple[SetupStep, ...]
+    credentials_form: Callable[..., forms.Form]
+    credentials_check: Callable[..., SourceAccount]
+    credentials_save: Callable[..., None]
+    account: Callable[..., SourceAccount | None]
+    activate: Callable[..., None]
+    prerequisites: Callable[..., list[Prerequisite]] | None = None
+
+    account_noun: str = "account"
+    credentials_title: str = ""
+    credentials_intro: str = ""
+    credentials_fields_template: str = ""
+    credentials_help_template: str = ""
+    prerequisites_title: str = "Before you activate"
+    prerequisites_intro: str = ""
+    activate_intro: str = ""
+    # How a person erases someone in the destination by hand (no erasure API), for the page.
+    erasure_instructions: str = ""

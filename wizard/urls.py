@@ -9,4 +9,6 @@ urlpatterns = [
     # The setup wizard's steps, and the connection page (monitoring) of an account's users.
     path("", include("wizard.urls_setup")),
     path("", include("wizard.urls_connection")),
+    # A destination: its setup on the same wizard, and its page.
+    path("", include("wizard.urls_destination")),
 ]

@@ -24,4 +24,9 @@ urlpatterns = [
         connection_page.connection_register_webhook,
         name="connection_register_webhook",
     ),
+    path(
+        "<uuid:public_id>/destinations/<slug:destination_type>/exclusion/",
+        connection_page.connection_destination_exclusion,
+        name="connection_destination_exclusion",
+    ),
 ]

@@ -163,6 +163,8 @@ FIELD_ENCRYPTION_KEYS = env.list(
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 # When set, the wizard offers the local ROLLER sandbox as an environment.
 ROLLER_SANDBOX_URL = env("ROLLER_SANDBOX_URL", default="")
+# When set, the wizard offers the local Activate stand-in as where the Activate account is.
+ACTIVATE_SANDBOX_URL = env("ACTIVATE_SANDBOX_URL", default="")
 # Raw webhook bodies and record outcomes are purged after this many days.
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=30)
 # A first import's history comes by the source's export (ROLLER's bulk export) when it can.

@@ -76,11 +76,15 @@ CELERY_TASK_TIME_LIMIT = 6 * 60
 # Real-time events and imports never share a queue: a ten-year import must not delay a booking.
 QUEUE_EVENTS = "events"
 QUEUE_IMPORTS = "imports"
+# What goes out to destinations (integrations.delivery): a backfill of 300,000 records must
+# delay neither a booking coming in nor an import.
+QUEUE_EXPORTS = "exports"
 CELERY_TASK_DEFAULT_QUEUE = QUEUE_EVENTS
 CELERY_TASK_ROUTES = {
     "integrations.tasks_sync.*": {"queue": QUEUE_IMPORTS},
     "integrations.tasks_monitoring.*": {"queue": QUEUE_IMPORTS},
     "wizard.tasks.*": {"queue": QUEUE_IMPORTS},
+    "integrations.delivery.tasks.*": {"queue": QUEUE_EXPORTS},
 }
 
 # Celery's Django fix-up closes the database connection around every task unless told to
@@ -132,4 +136,17 @@ CELERY_BEAT_SCHEDULE = {
     # months that went missing read by windows instead, files whose reader died handed out
     # again (integrations.services.exports).
     "sweep-exports": {"task": "integrations.tasks_sync.sweep_exports", "schedule": 60.0, "options": {"expires": 60}},
+    # Outbox rows a dead delivery worker held, wakes lost on the way, backfills whose step
+    # was lost (integrations.delivery.services.delivery.outbox_sweep).
+    "sweep-outbox": {"task": "integrations.delivery.tasks.sweep_outbox", "schedule": 30.0, "options": {"expires": 30}},
+    # Destinations paused for refused credentials ask again, at most every 5 minutes each.
+    "recheck-destination-credentials": {
+        "task": "integrations.delivery.tasks.recheck_destination_credentials",
+        "schedule": 5 * 60.0,
+    },
+    # The delivery log is kept 14 days.
+    "purge-delivery-log": {
+        "task": "integrations.delivery.tasks.purge_delivery_log",
+        "schedule": crontab(hour=3, minute=41),
+    },
 }

@@ -41,6 +41,17 @@ class Destination(models.Model):
     language = models.CharField(max_length=8, blank=True, help_text="e.g. nl, en")
     currency = models.CharField(max_length=3, blank=True, help_text="Only when an order carries none")
 
+    class RepeatedOrders(models.TextChoices):
+        # The destination replaces a purchase it holds when the same order id comes again:
+        # a changed order is sent whole.
+        REPLACE = "replace", "Replaces the purchase it holds"
+        # It counts a repeated order id as another purchase: a changed order sends only
+        # the difference, so revenue is counted once (docs/activate-facts.md).
+        ADD = "add", "Counts it as another purchase"
+
+    # What the destination does with a purchase whose order id it holds already.
+    repeated_orders = models.CharField(max_length=10, choices=RepeatedOrders.choices, default=RepeatedOrders.REPLACE)
+
     # Connections of the account whose data is not sent here (set on the connection's page).
     excluded_connections = models.ManyToManyField(Connection, blank=True, related_name="excluded_from_destinations")
 
@@ -91,6 +102,10 @@ class OutboxItem(models.Model):
     # A counter bumped by every coalesced change: a delivery only settles the version it sent.
     version = models.PositiveIntegerField(default=1)
     delivered_version = models.PositiveIntegerField(default=0)
+    # What the destination holds of the record after the last delivery, as the destination's
+    # mapping summarises it (a purchase's total and quantities): the next version's mapping
+    # reads it, e.g. to send only the difference where repeated order ids add up.
+    delivered_summary = models.JSONField(default=dict, blank=True)
     # A removal (a product gone, a cancellation) rather than an upsert.
     removal = models.BooleanField(default=False)
 

@@ -6,6 +6,8 @@ from enum import StrEnum
 from django.db import transaction
 
 from integrations.batch import rows_where_in
+from integrations.delivery.models import Erasure
+from integrations.delivery.services.erasures import person_erase
 from integrations.models import Connection, Contact, ContactSourceLink
 
 
@@ -35,9 +37,12 @@ def contacts_linked(*, connection: Connection, source_ids: Iterable[str]) -> dic
     return dict(rows)
 
 
-def contact_guest_delete(*, connection: Connection, source_id: str) -> Removal:
+def contact_guest_delete(
+    *, connection: Connection, source_id: str, why: str = Erasure.Why.DELETED_AT_SOURCE
+) -> Removal:
     """The person was deleted at the source: their link goes, and their contact with its
-    orders goes too once no other person links to it."""
+    orders goes too once no other person links to it, out of every destination's outbox and
+    delivery log as well (an erasure is opened where they may have been sent)."""
     with transaction.atomic():
         link = (
             ContactSourceLink.objects.select_for_update()
@@ -51,6 +56,7 @@ def contact_guest_delete(*, connection: Connection, source_id: str) -> Removal:
         link.delete()
         if ContactSourceLink.objects.filter(contact=contact).exists():
             return Removal.UNLINKED
+        person_erase(contact=contact, why=why)
         contact.delete()  # its orders and their lines go with it (on_delete=CASCADE)
         return Removal.CONTACT_DELETED
 
@@ -65,7 +71,7 @@ def contact_minor_forget(*, connection: Connection, source_id: str) -> Removal:
             .values_list("contact_id", flat=True)
             .first()
         )
-        removal = contact_guest_delete(connection=connection, source_id=source_id)
+        removal = contact_guest_delete(connection=connection, source_id=source_id, why=Erasure.Why.MINOR)
         if removal == Removal.UNLINKED:
             Contact.objects.filter(pk=contact_id).update(
                 first_name="",

@@ -28,6 +28,8 @@ from integrations.batch import (
     rows_where_in,
     table,
 )
+from integrations.delivery.models import OutboxItem
+from integrations.delivery.services.outbox import Change, outbox_changes_queue
 from integrations.models import Connection, Contact, ContactSourceLink, Order, OrderLine, Product
 from integrations.outcomes import Outcome
 from integrations.records import ContactData, OrderData, ProductData
@@ -103,6 +105,11 @@ def contacts_upsert(*, connection: Connection, contacts: Sequence[ContactData], 
         # worker a moment ago) is still the one its people are linked to.
         ids = _ids_of(Contact, connection, "match_value", newest, written)
         _links_upsert(connection=connection, contacts=fresh, contact_ids=ids, now=now)
+        outbox_changes_queue(
+            connection=connection,
+            kind=OutboxItem.Kind.PROFILE,
+            changes=[profile_change(newest[key], contact_id=row.id) for key, row in written.items()],
+        )
         fresh_ids = {id(c) for c in fresh}
         results = []
         for contact in contacts:
@@ -111,6 +118,16 @@ def contacts_upsert(*, connection: Connection, contacts: Sequence[ContactData], 
             else:  # stale: the person's contact is the one their newer version linked them to
                 results.append(Upserted(contact.match_value, links[contact.source_id][0], Outcome.UNCHANGED))
         return results
+
+
+def profile_change(contact: ContactData, *, contact_id: int) -> Change:
+    """A profile is one per email across the account; a contact without one is queued under
+    its id, to be counted as filtered ("needs an email") rather than lost from sight."""
+    return Change(profile_key(contact.email, contact_id=contact_id), contact.source_version)
+
+
+def profile_key(email: str | None, *, contact_id: int) -> str:
+    return (email or "").strip().lower() or f"#{contact_id}"
 
 
 def _contact_row(connection: Connection, c: ContactData, *, healed: bool, now: dt.datetime) -> dict:
@@ -189,6 +206,14 @@ def products_upsert(*, connection: Connection, products: Sequence[ProductData]) 
             rows = [_product_row(connection, p, parent_id=parent_ids.get(p.parent_external_id), now=now) for p in phase]
             written |= rows_upsert(Product, key="external_id", rows=rows, keep=("created_from_order",))
         ids = _ids_of(Product, connection, "external_id", newest, written)
+        outbox_changes_queue(
+            connection=connection,
+            kind=OutboxItem.Kind.PRODUCT,
+            changes=[
+                Change(str(row.id), newest[key].source_version, removal=not newest[key].active)
+                for key, row in written.items()
+            ],
+        )
         return [_result(p.external_id, p, newest=newest, written=written, ids=ids) for p in products]
 
 
@@ -240,6 +265,11 @@ def orders_upsert(*, connection: Connection, orders: Sequence[OrderData], healed
                 replacing=[w.id for w in written.values() if not w.created],
             )
         ids = _ids_of(Order, connection, "external_id", newest, written)
+        outbox_changes_queue(
+            connection=connection,
+            kind=OutboxItem.Kind.PURCHASE,
+            changes=[Change(str(row.id), newest[key].source_version) for key, row in written.items()],
+        )
         return [_result(o.external_id, o, newest=newest, written=written, ids=ids) for o in orders]
 
 

@@ -11,6 +11,7 @@ UNIT_OF = {
     "dispatcher": "connector-dispatcher.service",
     "events": "connector-worker-events.service",
     "imports": "connector-worker-imports.service",
+    "exports": "connector-worker-exports.service",
     "beat": "connector-beat.service",
 }
 
@@ -36,14 +37,14 @@ def words(command: str) -> list[str]:
 
 def test_every_process_is_in_the_procfile_with_one_dispatcher_and_one_beat():
     processes = procfile()
-    assert list(processes) == ["web", "dispatcher", "events", "imports", "beat"]
+    assert list(processes) == ["web", "dispatcher", "events", "imports", "exports", "beat"]
     assert "dispatch_events" in processes["dispatcher"]
     assert "-Q events " in processes["events"] and "-Q imports " in processes["imports"]
     assert sum("beat" in command.split() for command in processes.values()) == 1
 
 
-def test_the_export_worker_has_a_commented_slot():
-    assert re.search(r"^# export: celery -A connector_site worker -Q exports", (ROOT / "Procfile").read_text(), re.M)
+def test_the_export_worker_takes_the_exports_queue_alone():
+    assert "-Q exports " in procfile()["exports"]
 
 
 def test_each_systemd_unit_runs_its_procfile_command():

@@ -70,5 +70,5 @@ def test_the_procfile_on_production_settings_stores_an_order_from_an_authenticat
     finally:
         stack.stop()
     output = stack.output()
-    for process in ("web", "dispatcher", "events", "imports", "beat"):
+    for process in ("web", "dispatcher", "events", "imports", "exports", "beat"):
         assert f" {process}.1 " in output or f"{process}.1 |" in output, f"{process} did not run:\n{output}"

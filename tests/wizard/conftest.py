@@ -6,7 +6,10 @@ from integrations.models import Connection
 from integrations.roller import pacing
 from integrations.roller.models import RollerSettings
 from tests.factories import ConnectionFactory, RollerSettingsFactory, UserFactory
+from tests.fixtures.activate_sandbox import activate_sandbox, activate_sandbox_process
 from wizard import steps
+
+__all__ = ["activate_sandbox", "activate_sandbox_process"]
 
 HTMX = {"HX-Request": "true"}
 
@@ -48,6 +51,13 @@ def sandbox(roller_sandbox, settings):
     settings.ROLLER_HTTP_TIMEOUT = (2, 5)
     pacing.reset()
     return roller_sandbox
+
+
+@pytest.fixture
+def stand_in(activate_sandbox, settings):
+    """The Activate stand-in, offered by a destination's credentials step as "Local stand-in"."""
+    settings.ACTIVATE_SANDBOX_URL = activate_sandbox.url
+    return activate_sandbox
 
 
 def make_draft(account, *, step: str = "preset", url: str = "http://127.0.0.1:9", **fields) -> Connection:

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 
 from django import template
 from django.utils.dateformat import format as date_format
@@ -75,3 +76,9 @@ def as_weekday(value) -> str:
 def as_period(days) -> str:
     """A look-back in days as people say it: "7 days", "2 years"."""
     return lookback_period(int(days))
+
+
+@register.filter
+def pretty(value) -> str:
+    """A JSON body, indented for reading (the delivery log)."""
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)

@@ -70,25 +70,42 @@ def connection_page_url(connection: Connection) -> str | None:
 
 
 def step_context(connection: Connection | None, key: str, **extra) -> dict:
-    step = steps.BY_KEY[key]
-    previous = steps.step_before(key)
     label = connector_label(connection.connector_type if connection else extra.get("connector_type", ""))
-    if connection is None or steps.is_draft(connection):
-        page_title = f"{step.title} · Set up {label}" if label else step.title
-    else:
-        page_title = f"{step.title} · {connection.name}"
+    page_url = connection_page_url(connection) if connection is not None else None
+    return {
+        **walk_context(
+            steps.CONNECTION,
+            connection,
+            key,
+            label=label,
+            name=connection.name if connection else "",
+            page_url=page_url,
+        ),
+        "connection": connection,
+        "connection_page_url": page_url,
+        **extra,
+    }
+
+
+def walk_context(walk: steps.Walk, subject, key: str, *, label: str, name: str, page_url: str | None) -> dict:
+    """What every step's page shows of where it is, for any kind of setup (a connection, a
+    destination): the step indicator, the title, the way back."""
+    step = walk.by_key[key]
+    previous = walk.step_before(key)
+    draft = subject is None or steps.is_draft(subject)
+    title_while_drafting = f"{step.title} · Set up {label}" if label else step.title
+    page_title = title_while_drafting if draft else f"{step.title} · {name}"
     return {
         "page_title": page_title,
-        "connection": connection,
-        "is_draft": connection is None or steps.is_draft(connection),
+        "is_draft": draft,
         "step": step,
-        "step_number": steps.step_number(key),
-        "step_count": len(steps.STEPS),
-        "steps": steps.indicator(connection, key),
-        "back_url": previous.url(connection) if previous and connection is not None else None,
+        "step_number": walk.step_number(key),
+        "step_count": len(walk.steps),
+        "steps": walk.indicator(subject, key),
+        "back_url": previous.url(subject) if previous and subject is not None else None,
         "connector_label": label,
-        "connection_page_url": connection_page_url(connection) if connection is not None else None,
-        **extra,
+        "subject_name": name,
+        "subject_page_url": page_url,
     }
 
 

@@ -20,6 +20,8 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from integrations.delivery.selectors.overview import connection_delivery_status
+from integrations.delivery.services.destinations import connection_exclusion_set
 from integrations.errors import SyncError
 from integrations.forms import ReimportRangeForm
 from integrations.locality import connection_zone
@@ -41,6 +43,7 @@ from integrations.services.credentials import connection_credentials_recheck
 from integrations.services.events import webhook_events_replay
 from integrations.services.import_runs import reimport_request
 from integrations.services.products_sync import products_sync_start
+from wizard.destinations import destination_for_user
 from wizard.feed import feed_items, records_known, subject
 from wizard.views.common import connector_label
 
@@ -157,6 +160,21 @@ def connection_retry_credentials(request, public_id):
     return _back(connection)
 
 
+@login_required
+@require_POST
+def connection_destination_exclusion(request, public_id, destination_type):
+    """ "Leave this connection out of <destination>", or take it back in (a backfill of it)."""
+    connection = connection_for_user(request.user, public_id)
+    destination = destination_for_user(request.user, destination_type)
+    excluded = request.POST.get("excluded") == "1"
+    connection_exclusion_set(destination, connection, excluded=excluded)
+    if excluded:
+        messages.success(request, f"{connection.name} is left out of {destination.name}: nothing more of it is sent.")
+    else:
+        messages.success(request, f"{connection.name} goes to {destination.name} again: what it holds is queued.")
+    return _back(connection)
+
+
 def _back(connection: Connection):
     # 303: the browser (and htmx, for a boosted form) follows with a GET.
     response = redirect("wizard:connection_detail", public_id=connection.public_id)
@@ -184,6 +202,7 @@ def _page_context(connection: Connection) -> dict:
     summaries = skipped_by_reason(connection=connection)
     known = records_known(connection=connection, outcomes=[o for summary in summaries for o in summary.examples])
     return {
+        "deliveries": connection_delivery_status(connection),
         "chart": chart_layout(outcomes_by_day(connection=connection)),
         "reasons": [
             {"summary": summary, "examples": [(o.created_at, subject(o, known)) for o in summary.examples]}

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 from integrations.registry import connectors_all
 from integrations.selectors.accounts import connections_for_user
 from wizard import steps
+from wizard.destinations import destination_walk, destinations_for_user, setup_specs
 from wizard.views.common import connection_page_url, connector_label, render_page
 
 
@@ -25,4 +26,16 @@ def connection_list(request):
                 "resume_title": resume.title,
             }
         )
-    return render_page(request, "wizard/connection_list.html", {"connections": rows, "connectors": connectors_all()})
+    context = {"connections": rows, "connectors": connectors_all(), "destinations": destination_rows(request.user)}
+    return render_page(request, "wizard/connection_list.html", context)
+
+
+def destination_rows(user) -> list[dict]:
+    """Each destination that can be set up, with the account's one of its type (or None)."""
+    had = {destination.destination_type: destination for destination in destinations_for_user(user)}
+    rows = []
+    for spec in setup_specs():
+        destination = had.get(spec.type)
+        resume = destination_walk(spec.setup).next_step(destination) if destination is not None else None
+        rows.append({"spec": spec, "destination": destination, "resume": resume})
+    return rows

@@ -55,22 +55,9 @@ def credentials(request, public_id):
     form = setup.credentials_form(posted(request), connection=connection)
     problem = None
     if request.method == "POST" and form.is_valid():
-        try:
-            account = setup.credentials_check(form=form)
-        except CredentialsProblem as exc:
-            problem = Problem(exc.kind, exc.title, str(exc))
-            if problem.kind == "unreachable":
-                _secrets_kept_in_the_page(form)
-        else:
-            if stored is not None and not steps.is_draft(connection) and account.id != stored.id:
-                noun = setup.account_noun
-                problem = Problem(
-                    "other",
-                    f"These credentials are for another {noun}",
-                    f"They belong to “{account.name}”, and this connector synchronises “{stored.name}”. "
-                    f"A connector stays with one {noun}: add a new connector for the other one.",
-                )
-            elif existing := connection_of_source_account(connection=connection, source_account_id=account.id):
+        account, problem = credentials_checked(setup, form, stored=stored, live=not steps.is_draft(connection))
+        if account is not None:
+            if existing := connection_of_source_account(connection=connection, source_account_id=account.id):
                 problem = _connected_already(existing, account=account, noun=setup.account_noun)
             else:
                 credentials_save(connection=connection, form=form, account=account)
@@ -93,6 +80,27 @@ def credentials(request, public_id):
         busy_label=f"Checking with {label}…",
     )
     return render_page(request, "wizard/credentials.html", context)
+
+
+def credentials_checked(setup, form: forms.Form, *, stored: SourceAccount | None, live: bool, what: str = "connector"):
+    """(account, None) when the source confirmed a valid form's credentials, else (None, the
+    problem to show). A live one stays with its account: credentials of another are refused.
+    Shared by every kind of setup (a connection's SetupSpec, a destination's)."""
+    try:
+        account = setup.credentials_check(form=form)
+    except CredentialsProblem as exc:
+        if exc.kind == "unreachable":
+            _secrets_kept_in_the_page(form)
+        return None, Problem(exc.kind, exc.title, str(exc))
+    if stored is not None and live and account.id != stored.id:
+        noun = setup.account_noun
+        return None, Problem(
+            "other",
+            f"These credentials are for another {noun}",
+            f"They belong to “{account.name}”, and this {what} synchronises “{stored.name}”. "
+            f"A {what} stays with one {noun}: add a new {what} for the other one.",
+        )
+    return account, None
 
 
 def _connected_already(existing: Connection, *, account: SourceAccount, noun: str) -> Problem:

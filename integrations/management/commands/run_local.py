@@ -9,6 +9,7 @@ choose another, and the command exits non-zero with nothing left running.
 
 import contextlib
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from integrations.delivery.registry import destination_specs
 from integrations.registry import connectors_all
 
 COLOURS = ["\033[36m", "\033[35m", "\033[33m", "\033[32m", "\033[34m"]
@@ -42,6 +44,8 @@ class Sandbox:
     port: int
     command: list[str]
     url_setting: str
+    view_path: str = "/_sim/stats"
+    make_variable: str = ""  # "" : the only source's (SANDBOX_PORT), else --sandbox-port TYPE=PORT
 
 
 class Command(BaseCommand):
@@ -57,8 +61,16 @@ class Command(BaseCommand):
             help="a sandbox's port as TYPE=PORT (the connector type may be left out when only one has a sandbox)",
         )
         parser.add_argument("--no-sandbox", action="store_true")
+        parser.add_argument(
+            "--once",
+            action="append",
+            default=[],
+            metavar="COMMAND",
+            help="a manage.py command (with its arguments) run once beside the others, e.g. the demo's "
+            "connection to a stand-in; its ending stops nothing",
+        )
 
-    def handle(self, *args, port, sandbox_port, no_sandbox, **options):
+    def handle(self, *args, port, sandbox_port, no_sandbox, once, **options):
         sandboxes = [] if no_sandbox else _sandboxes(sandbox_port)
         clash = _port_in_use([("web", port, f"make run PORT={port + 1}"), *_sandbox_ports(sandboxes)])
         if clash:
@@ -77,7 +89,7 @@ class Command(BaseCommand):
         commands = {
             "web": [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
             "worker": [
-                python, "-m", "celery", "-A", "connector_site", "worker", "-Q", "events,imports",
+                python, "-m", "celery", "-A", "connector_site", "worker", "-Q", "events,imports,exports",
                 "--pool", "threads", "--concurrency", "2", "--loglevel", "INFO",
             ],
             "dispatcher": [python, "manage.py", "dispatch_events"],
@@ -86,6 +98,11 @@ class Command(BaseCommand):
         }  # fmt: skip
         for sandbox in sandboxes:
             commands[sandbox.type] = sandbox.command
+        one_shots = set()
+        for index, line in enumerate(once):
+            name = f"once-{index + 1}" if len(once) > 1 else "once"
+            commands[name] = [python, "manage.py", *shlex.split(line)]
+            one_shots.add(name)
 
         processes: dict[str, subprocess.Popen] = {}
         for index, (name, command) in enumerate(commands.items()):
@@ -99,8 +116,8 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Web: http://127.0.0.1:{port}/  (admin: /admin/)")
         for sandbox in sandboxes:
-            self.stdout.write(f"{sandbox.label}: http://127.0.0.1:{sandbox.port}/_sim/stats")
-        stopping, failed = threading.Event(), []
+            self.stdout.write(f"{sandbox.label}: http://127.0.0.1:{sandbox.port}{sandbox.view_path}")
+        stopping, failed, finished = threading.Event(), [], set()
 
         def stop(*_):
             stopping.set()
@@ -110,7 +127,13 @@ class Command(BaseCommand):
         try:
             while not stopping.is_set():
                 for name, process in processes.items():
-                    if process.poll() is not None:
+                    if name in one_shots and process.poll() is not None:
+                        if process.returncode:
+                            self.stderr.write(f"{name} exited with {process.returncode}; the rest runs on.")
+                        one_shots.discard(name)
+                        finished.add(name)
+                        continue
+                    if name not in finished and process.poll() is not None:
                         self.stderr.write(f"{name} exited with {process.returncode}; stopping the others.")
                         failed.append(name)
                         stopping.set()
@@ -124,12 +147,15 @@ class Command(BaseCommand):
 
 
 def _sandboxes(ports: list[str]) -> list[Sandbox]:
-    specs = [spec for spec in connectors_all() if spec.sandbox is not None]
+    """Each source's sandbox and each destination's stand-in. A port without a type is the
+    source's, when one source has a sandbox (`make run SANDBOX_PORT=…`)."""
+    sources = [spec for spec in connectors_all() if spec.sandbox is not None]
+    specs = [*sources, *[spec for spec in destination_specs() if spec.sandbox is not None]]
     chosen: dict[str, int] = {}
     for value in ports:
         kind, _, number = value.rpartition("=")
-        if not kind and len(specs) == 1:
-            kind = specs[0].type
+        if not kind and len(sources) == 1:
+            kind = sources[0].type
         if kind not in {spec.type for spec in specs} or not number.isdigit():
             types = ", ".join(spec.type for spec in specs) or "none"
             raise CommandError(f"--sandbox-port {value}: give TYPE=PORT, TYPE one of: {types}")
@@ -139,14 +165,27 @@ def _sandboxes(ports: list[str]) -> list[Sandbox]:
     for spec in specs:
         port = chosen.get(spec.type, spec.sandbox.default_port)
         command = spec.sandbox.command(port, var_dir)
-        sandboxes.append(Sandbox(spec.type, spec.sandbox.label, port, command, spec.sandbox.url_setting))
+        sandboxes.append(
+            Sandbox(
+                spec.type,
+                spec.sandbox.label,
+                port,
+                command,
+                spec.sandbox.url_setting,
+                spec.sandbox.view_path,
+                spec.sandbox.make_variable or ("SANDBOX_PORT" if spec in sources and len(sources) == 1 else ""),
+            )
+        )
     return sandboxes
 
 
 def _sandbox_ports(sandboxes: list[Sandbox]) -> list[tuple[str, int, str]]:
-    single = len(sandboxes) == 1
     return [
-        (s.label, s.port, f"make run SANDBOX_PORT={s.port + 1}" if single else f"--sandbox-port {s.type}={s.port + 1}")
+        (
+            s.label,
+            s.port,
+            f"make run {s.make_variable}={s.port + 1}" if s.make_variable else f"--sandbox-port {s.type}={s.port + 1}",
+        )
         for s in sandboxes
     ]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management.base import CommandError
 
-from integrations.management.commands.run_local import _port_in_use, _sandboxes
+from integrations.management.commands.run_local import _port_in_use, _sandbox_ports, _sandboxes
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -54,11 +54,22 @@ def test_free_ports_pass():
 def test_each_connector_with_a_sandbox_says_how_to_start_it_and_where_it_keeps_its_state(settings, tmp_path):
     settings.VAR_DIR = tmp_path
 
-    (roller,) = _sandboxes(["roller=8123"])
+    roller, activate = _sandboxes(["roller=8123"])
 
     assert (roller.type, roller.port, roller.url_setting) == ("roller", 8123, "ROLLER_SANDBOX_URL")
     assert roller.command[1:5] == ["manage.py", "roller_sandbox", "--port", "8123"]
     assert Path(roller.command[roller.command.index("--state-file") + 1]).is_relative_to(tmp_path)
+    assert (activate.type, activate.port, activate.url_setting) == ("activate", 8200, "ACTIVATE_SANDBOX_URL")
+
+
+def test_the_activate_stand_in_starts_beside_the_roller_sandbox_on_its_own_port(busy_port):
+    roller, activate = _sandboxes(["8101", f"activate={busy_port}"])
+
+    assert (roller.port, activate.port) == (8101, busy_port)
+    assert activate.command[1:5] == ["manage.py", "activate_sandbox", "--port", str(busy_port)]
+    line = _port_in_use(_sandbox_ports([roller, activate]))
+    assert line.startswith(f"Port {busy_port} (Activate stand-in) is already in use")
+    assert f"make run ACTIVATE_SANDBOX_PORT={busy_port + 1}" in line
 
 
 def test_an_unknown_sandbox_type_is_refused():

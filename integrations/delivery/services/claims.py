@@ -1,0 +1,71 @@
+"""A live delivery worker's heartbeat on the outbox rows it holds (as
+integrations.services.claims does for webhook events): a claim not refreshed for
+STALE_CLAIM belongs to a dead worker, and the sweep queues its rows again. A slow request
+on a live worker is never taken from it."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+
+from django.db import connection as db
+from django.utils import timezone
+
+from integrations.delivery.models import OutboxItem
+
+logger = logging.getLogger(__name__)
+
+CLAIM_HEARTBEAT = timedelta(seconds=10)
+# Longer than the client's longest request (5 s to connect, 20 s to read) plus three beats.
+STALE_CLAIM = timedelta(seconds=60)
+
+
+class OutboxHeartbeat:
+    def __init__(self) -> None:
+        self._held: dict[int, set[int]] = {}
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._wake = threading.Event()
+
+    @contextlib.contextmanager
+    def held(self, item_ids: Iterable[int]) -> Iterator[None]:
+        self._start()
+        token = id(object())
+        with self._lock:
+            self._held[token] = set(item_ids)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held.pop(token, None)
+
+    def beat(self) -> int:
+        with self._lock:
+            ids = set().union(*self._held.values()) if self._held else set()
+        if not ids:
+            return 0
+        return OutboxItem.objects.filter(pk__in=ids, state=OutboxItem.State.DELIVERING).update(
+            claimed_at=timezone.now()
+        )
+
+    def _start(self) -> None:
+        if self._pid == os.getpid():
+            return
+        self._pid = os.getpid()
+        threading.Thread(target=self._run, name="outbox-heartbeat", daemon=True).start()
+
+    def _run(self) -> None:
+        while not self._wake.wait(CLAIM_HEARTBEAT.total_seconds()):
+            try:
+                self.beat()
+            except Exception:  # the database may be away; the next beat tries again
+                logger.warning("outbox heartbeat failed; trying again in %s", CLAIM_HEARTBEAT, exc_info=True)
+                with contextlib.suppress(Exception):
+                    db.close()
+
+
+heartbeat = OutboxHeartbeat()
