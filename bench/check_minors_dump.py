@@ -6,12 +6,17 @@ lets the sandbox's live-venue mode make a few hundred bookings, waivers with min
 guest updates, waits for every event to be processed, then dumps the whole database with
 pg_dump and searches it for the full name of every minor the sandbox knows.
 
+Before the dump it also delivers, with the connection's key, bodies that name a few of those
+minors but cannot be read (cut off, a NUL byte, a booking whose items are text): they are
+answered 200 and stored as failed, and must leave no name behind either.
+
 Run:  .venv/bin/python bench/check_minors_dump.py [--events 600] [--rate 20]
 Exits 1 when a minor's name is found.
 """
 
 import argparse
 import datetime as dt
+import json
 import os
 import re
 import subprocess
@@ -70,6 +75,26 @@ def appears(person: tuple[str, str, str], dump: str, *, with_birth_date: bool = 
     return re.search(rf"\b{first}\b.{{0,40}}\b{last}\b{tail}", dump) is not None
 
 
+def unreadable_deliveries(web: str, minors: set[tuple[str, str, str]], *, count: int = 3) -> list[int]:
+    """Posts bodies naming `count` of the minors that the intake (or the handler) cannot read;
+    returns the answers' status codes."""
+    from integrations.roller.models import RollerSettings
+
+    roller = RollerSettings.objects.select_related("connection").get()
+    url = f"{web}/webhooks/roller/{roller.connection.public_id}/"
+    headers = {"x-roller-apikey": str(roller.webhook_key), "content-type": "application/json"}
+    answers = []
+    for number, (first, last, born) in enumerate(sorted(minors)[:count]):
+        person = {"firstName": first, "lastName": last, "dateOfBirth": born, "isForMinor": True}
+        waiver = json.dumps({"id": f"unreadable-{number}", "type": "SignedWaiver", "eventType": "Created",
+                             "data": person}).encode()  # fmt: skip
+        booking = json.dumps({"id": f"unreadable-booking-{number}", "type": "Booking", "eventType": "Created",
+                              "data": {"bookingReference": f"U{number}", "items": f"{first} {last} {born}"}})  # fmt: skip
+        for body in (waiver[:-2], waiver.replace(b'", "lastName"', b'\x00", "lastName"'), booking.encode()):
+            answers.append(requests.post(url, data=body, headers=headers, timeout=30).status_code)
+    return answers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=600, help="live-venue events to make")
@@ -107,6 +132,9 @@ def main() -> None:
         from django.db.models import Count
 
         from integrations.models import Order, SyncRun, WebhookEvent
+
+        unreadable = unreadable_deliveries(f"http://127.0.0.1:{web_port}", waiver_names(sandbox)[0])
+        print(f"unreadable deliveries naming a minor: {len(unreadable)}, answered {sorted(set(unreadable))}")
 
         deadline = time.monotonic() + 300
         busy = WebhookEvent.objects.filter(status__in=["received", "processing"])
