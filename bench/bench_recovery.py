@@ -1,7 +1,8 @@
 """How long the stack takes to process everything after a fault, against the 60 s target.
 
 A stack of its own (a fresh PostgreSQL database, a private Redis, the ROLLER sandbox, the
-dispatcher, beat and one events worker with the test connector and ROLLER), then four faults,
+dispatcher, beat, one events worker with the test connector and ROLLER, and one imports worker
+for beat's monitoring tasks, as the Procfile runs them), then four faults,
 each timed from the moment the service is back to the last event processed:
 
 - kill -9 of the whole worker in the middle of a task, and a new worker started;
@@ -45,11 +46,11 @@ def redis_start(port: int, workdir: Path) -> subprocess.Popen:
     return process
 
 
-def worker_start(stack: Stack, name: str) -> subprocess.Popen:
+def worker_start(stack: Stack, name: str, *, queue: str = "events") -> subprocess.Popen:
     process = stack.start(
         name,
-        [PYTHON, "-m", "celery", "-A", "tests.support.worker_app", "worker", "-Q", "events", "--concurrency", "2",
-         "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
+        [PYTHON, "-m", "celery", "-A", "tests.support.worker_app", "worker", "-Q", queue, "--concurrency", "2",
+         "--hostname", f"{name}@%h", "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
     )  # fmt: skip
     log = stack.logs / f"{name}.log"
     deadline = time.monotonic() + 60
@@ -151,6 +152,9 @@ def main() -> None:
         stack.start("dispatcher", [PYTHON, "manage.py", "dispatch_events"])
         stack.start("beat", [PYTHON, "-m", "celery", "-A", "tests.support.worker_app", "beat", "-s",
                              str(logs / "beat-schedule")])  # fmt: skip
+        # As the Procfile runs them: beat's monitoring tasks (the source probe among them) go to
+        # the imports queue, served by a worker of its own.
+        worker_start(stack, "imports", queue="imports")
         worker = worker_start(stack, f"worker-{next(workers)}")
         processed_after(store(5), time.monotonic())  # warm: connections open and reused
         processed_after(bookings_arrive(2), time.monotonic())  # and ROLLER's token held
