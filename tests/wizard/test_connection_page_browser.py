@@ -203,7 +203,8 @@ def test_screenshots_of_the_connection_page_with_sandbox_data(
             # Accepted again: one "Retry now" heals it, and the booking kept meanwhile arrives.
             roller_sandbox.clear_faults()
             page.get_by_role("button", name="Retry now").click()
-            expect(page.get_by_text("ROLLER accepted the credentials. The connection works again.")).to_be_visible()
+            expect(page.get_by_text("ROLLER accepted the credentials. The connection works again")).to_be_visible()
+            expect(page.get_by_text("updates kept meanwhile are being processed")).to_be_visible()  # no "update(s)"
             expect(page.locator(".cp-health h2")).to_have_text("Connected")
             expect(page.locator("#live")).to_contain_text(f"Booking {kept['bookingReference']}", timeout=12_000)
             page.screenshot(path=str(SCREENSHOTS / "connection_page_credentials_healed.png"), full_page=True)
