@@ -10,7 +10,7 @@ untouched: probing never brings an update closer to being set aside.
 
 So the last update goes within PROBE_EVERY (30 s) of the source's return, plus its processing.
 (Asking only while a wait was over a minute, and making only those due, left the others to
-their back-off: the bench saw the last booking 85-90 s after ROLLER was back.)
+their back-off: the bench saw the last booking 85-100 s after the source was back.)
 """
 
 import datetime as dt

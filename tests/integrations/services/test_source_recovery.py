@@ -80,7 +80,7 @@ def test_nothing_waiting_asks_nothing(down):
 
 
 def test_once_the_source_answers_every_waiting_update_of_its_connection_is_due_not_only_the_long_waits(down):
-    # The bench (bench/bench_recovery.py) saw the last booking 85-90 s after ROLLER was back: the
+    # The bench (bench/bench_recovery.py) saw the last booking 85-100 s after ROLLER was back: the
     # probe moved the waits over a minute, and left those due within the minute to their back-off.
     connection = ConnectionFactory(connector_type=TYPE)
     long_wait, short_wait = waiting(connection, minutes=5), waiting(connection, minutes=0.75)
