@@ -283,8 +283,11 @@ def webhook_events_replay(
     received_until: datetime | None = None,
     statuses: tuple[str, ...] = (Status.FAILED, Status.DEAD),
 ) -> int:
-    """Puts failed or dead events back in the queue, from scratch; returns how many."""
-    events = WebhookEvent.objects.filter(status__in=statuses)
+    """Puts failed or dead events back in the queue, from scratch; returns how many.
+
+    Not the ones kept without their body (unreadable, see _body_unreadable): there is nothing
+    to read again, and the reset would lose their reason, size and hash."""
+    events = WebhookEvent.objects.filter(status__in=statuses).exclude(reason=Reason.INVALID_PAYLOAD, body="")
     if connection is not None:
         events = events.filter(connection=connection)
     if object_type:
