@@ -2,8 +2,8 @@
 
 A webhook whose handler could not reach the source (down, a time-out) waits 10 s, 30 s, 90 s
 … before its next attempt (integrations.services.events.retry_delay), so after a long outage
-the last of them would wait many minutes more once the source is back. While any update of an
-active connection waits, the beat asks the source once (the connector's cheap check,
+the last of them would wait many minutes more once the source is back. While any update of a
+connection waits (one whose updates are processed, its credentials not refused), the beat asks the source once (the connector's cheap check,
 ConnectorSpec.credentials_recheck: one token request, say) every PROBE_EVERY; when it answers,
 every waiting update of the connection is due and published at once. Their attempts are
 untouched: probing never brings an update closer to being set aside.
@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from integrations.errors import SyncError
-from integrations.models import Connection, WebhookEvent
+from integrations.models import DISPATCHABLE_STATUSES, Connection, WebhookEvent
 from integrations.registry import connector_get
 from integrations.services.dispatch import webhook_events_enqueue
 
@@ -39,7 +39,12 @@ def sources_probe(*, now: dt.datetime | None = None) -> int:
     waiting = WebhookEvent.objects.filter(status=WebhookEvent.Status.FAILED, next_attempt_at__gt=now)
     connection_ids = set(waiting.values_list("connection_id", flat=True).distinct())
     made_due = 0
-    for connection in Connection.objects.filter(pk__in=connection_ids, status=Connection.Status.ACTIVE):
+    # Any connection whose updates are processed (one needing attention for its webhook, say),
+    # except one whose credentials were refused: integrations.services.credentials asks for it.
+    probed = Connection.objects.filter(
+        pk__in=connection_ids, status__in=DISPATCHABLE_STATUSES, credentials_refused_at__isnull=True
+    )
+    for connection in probed:
         if source_answers(connection=connection):
             # Every one, the short waits too: each second of a back-off left to run is a second
             # more after the source is back.

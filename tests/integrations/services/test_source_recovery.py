@@ -106,12 +106,31 @@ def test_a_short_wait_is_worth_asking_for_too(down):
 
 
 def test_a_paused_or_refused_connection_is_not_probed(down):
-    for status in (Connection.Status.PAUSED, Connection.Status.NEEDS_ATTENTION):
-        waiting(ConnectionFactory(connector_type=TYPE, status=status, status_reason="Stopped."), minutes=10)
+    waiting(ConnectionFactory(connector_type=TYPE, status=Connection.Status.PAUSED), minutes=10)
+    refused = ConnectionFactory(
+        connector_type=TYPE, status=Connection.Status.NEEDS_ATTENTION, status_reason="Key refused.",
+        credentials_refused_at=timezone.now(),
+    )  # fmt: skip
+    waiting(refused, minutes=10)  # integrations.services.credentials asks about those
     down.up = True
 
     assert sources_probe() == 0
     assert down.asked == 0
+
+
+def test_a_connection_needing_attention_for_another_reason_is_probed_as_its_updates_still_flow(down):
+    # The bench's ROLLER outage lasted past the webhook check, which could not register a
+    # missing webhook (503) and set the connection to needs attention: its updates then waited
+    # out their back-off, the last 95 s after ROLLER was back.
+    webhook_gone = ConnectionFactory(
+        connector_type=TYPE, status=Connection.Status.NEEDS_ATTENTION, status_reason="No webhook is registered."
+    )
+    event = waiting(webhook_gone, minutes=10)
+    down.up = True
+
+    assert sources_probe() == 1
+    event.refresh_from_db()
+    assert event.next_attempt_at <= timezone.now()
 
 
 def test_the_probe_runs_with_the_events_never_behind_an_imports_windows():
