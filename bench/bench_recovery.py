@@ -204,8 +204,12 @@ def main() -> None:
         # One outcome per record per event: an event processed twice would have two.
         duplicates = RecordOutcome.objects.values("webhook_event", "entity", "source_id").order_by().distinct().count()
         exactly_once = duplicates == RecordOutcome.objects.count()
+        # Every booking has its order outcome: stored, or skipped with its reason (one of the
+        # sandbox's new guests may have neither an email address nor a phone number).
         bookings = WebhookEvent.objects.filter(connection=roller).count()
-        every_booking_stored = Order.objects.filter(connection=roller).count() == bookings
+        order_outcomes = RecordOutcome.objects.filter(connection=roller, entity="order")
+        every_booking_stored = order_outcomes.values("webhook_event").distinct().count() == bookings
+        stored_orders = Order.objects.filter(connection=roller).count()
     finally:
         stack.stop()
         redis.terminate()
@@ -217,7 +221,8 @@ def main() -> None:
         verdict = "ok" if worst <= TARGET_SECONDS else "MISSED"
         print(f"  {name:32s} median {statistics.median(figures):6.1f} s  worst {worst:6.1f} s  {verdict}")
     print(f"  every event's effect exactly once: {'yes' if exactly_once else 'NO'}")
-    print(f"  every booking stored as an order: {'yes' if every_booking_stored else 'NO'}")
+    print(f"  every booking has its outcome: {'yes' if every_booking_stored else 'NO'} "
+          f"({bookings} bookings, {stored_orders} orders stored, the others skipped with their reason)")  # fmt: skip
     print(f"  logs: {logs}")
     if all(max(figures) <= TARGET_SECONDS for figures in results.values()):
         shutil.rmtree(logs, ignore_errors=True)
