@@ -81,6 +81,10 @@ QUEUE_IMPORTS = "imports"
 QUEUE_EXPORTS = "exports"
 CELERY_TASK_DEFAULT_QUEUE = QUEUE_EVENTS
 CELERY_TASK_ROUTES = {
+    # The probe that sends waiting updates once their source answers again is the events' own
+    # recovery: behind a first import's windows it would expire unrun (it expires after 30 s),
+    # and the updates would wait out their back-off. Exact names win over the patterns below.
+    "integrations.tasks_monitoring.probe_sources": {"queue": QUEUE_EVENTS},
     "integrations.tasks_sync.*": {"queue": QUEUE_IMPORTS},
     "integrations.tasks_monitoring.*": {"queue": QUEUE_IMPORTS},
     "wizard.tasks.*": {"queue": QUEUE_IMPORTS},

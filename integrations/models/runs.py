@@ -31,7 +31,9 @@ class WebhookEvent(models.Model):
     # The delivery's bytes when the text column cannot hold them exactly (not UTF-8, or a NUL
     # byte, which PostgreSQL's text refuses); `body` then shows them escaped. See stored_bytes.
     raw_body = models.BinaryField(null=True, blank=True, editable=False)
-    # Set once the body has been processed and minors' personal data redacted from it.
+    # Set once minors' personal data is redacted from the body: when it is processed, before a
+    # failure is recorded, or at once for a body that could not be read (blanked then: nothing
+    # in it could be redacted field by field; its size and SHA-256 stay in last_error).
     body_redacted = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
     attempts = models.PositiveIntegerField(default=0)
@@ -74,7 +76,7 @@ class WebhookEvent(models.Model):
 
     @property
     def stored_bytes(self) -> bytes:
-        """The body exactly as it was delivered (until retention blanks it)."""
+        """The body exactly as it was delivered (until redaction or retention changes it)."""
         if self.raw_body is not None:
             return bytes(self.raw_body)
         return self.body.encode()

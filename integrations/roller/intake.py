@@ -2,8 +2,9 @@
 
 ROLLER wants an answer within 10 seconds, retries only on 500, 503, 504 and time-outs, and
 may disable a webhook that answers anything else. So every authenticated delivery that can
-be stored is answered 200, including one we cannot read (stored as failed, with the
-reason), and only a database we cannot reach answers 503.
+be stored is answered 200, and only a database we cannot reach answers 503. A readable one is
+stored byte for byte; one we cannot read is stored as failed with the reason, its size and its
+SHA-256, but not its body: what cannot be read cannot be cleared of a minor's name.
 """
 
 import datetime as dt
@@ -31,7 +32,7 @@ from integrations.http_bodies import (
 )
 from integrations.locality import zone_named
 from integrations.outcomes import Reason
-from integrations.payloads import UnreadableDocument, body_text, json_document_read, printable
+from integrations.payloads import UnreadableDocument, body_text, json_document_read, printable, unreadable_note
 from integrations.roller.models import RollerSettings
 from integrations.roller.parsing.payloads import parse_envelope
 from integrations.roller.parsing.records import PayloadError
@@ -203,8 +204,10 @@ def _readable(receiver: Receiver, headers: str, body: bytes) -> IncomingEvent:
 
 
 def _unreadable(connection_id: int, headers: str, body: bytes, error: str) -> IncomingEvent:
-    stored = body_text(body)
-    # The body's hash stands in for the message id, so a redelivery is still one event.
+    """Failed with its reason, and without its body: what cannot be read cannot be cleared of a
+    child's name either, and a failed body is kept with no time limit. Its size and SHA-256 stay
+    with the reason, for diagnosis; the body's hash stands in for the message id, so a
+    redelivery is still one event."""
     return IncomingEvent(
         connection_id=connection_id,
         message_id="unreadable-" + _digest(body),
@@ -212,11 +215,11 @@ def _unreadable(connection_id: int, headers: str, body: bytes, error: str) -> In
         event_type="",
         event_date=None,
         headers_json=headers,
-        body=stored.text,
-        raw_body=stored.raw,
+        body="",
+        body_redacted=True,
         status="failed",
         reason=Reason.INVALID_PAYLOAD,
-        last_error=printable(error, limit=1000),
+        last_error=f"{printable(error, limit=800)} {unreadable_note(body)}",
     )
 
 

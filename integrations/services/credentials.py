@@ -53,7 +53,10 @@ class Healed:
         if self.imports_resumed:
             going_on.append("the stopped import goes on where it stopped")
         if self.events_replayed:
-            going_on.append(f"{self.events_replayed} update(s) kept meanwhile are being processed")
+            count = self.events_replayed
+            going_on.append(
+                f"{count} update{'s' if count != 1 else ''} kept meanwhile {'are' if count != 1 else 'is'} being processed"
+            )
         return "The connection works again" + (": " + " and ".join(going_on) if going_on else "") + "."
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from integrations.errors import ConnectionBrokenError, EventSkipped, RecordError, TransientError
 from integrations.models import DISPATCHABLE_STATUSES, Connection, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
+from integrations.payloads import unreadable_note
 from integrations.registry import connector_get, handler_for
 from integrations.services import claims
 from integrations.services.connection_status import connection_credentials_refused
@@ -54,6 +55,9 @@ class IncomingEvent:
     last_error: str = ""
     # The delivery's bytes when `body` cannot hold them exactly (see WebhookEvent.raw_body).
     raw_body: bytes | None = None
+    # Set for a body blanked before it was stored (one that could not be read: see
+    # integrations.payloads.unreadable_note).
+    body_redacted: bool = False
 
     @property
     def delivered(self) -> bytes:
@@ -77,7 +81,7 @@ def webhook_event_store(*, incoming: IncomingEvent) -> bool:
         timezone.now(),
         incoming.headers_json,
         incoming.body,
-        False,
+        incoming.body_redacted,
         incoming.status,
         incoming.reason,
         incoming.last_error,
@@ -194,10 +198,14 @@ def _process(event: WebhookEvent) -> ProcessResult:
         logger.warning("webhook event %s was taken over by another task; this one's writes are undone", event.pk)
         return ProcessResult("not_claimed")
     except RecordError as exc:
-        kept = _body_kept(event)
+        error = str(exc)
+        if exc.reason == Reason.INVALID_PAYLOAD:
+            kept, error = _body_unreadable(event, error=error)
+        else:
+            kept = _body_kept(event)
         with transaction.atomic():
             _outcome(event, Outcome.FAILED, exc.reason, str(exc))
-            _finish(event, status=Status.FAILED, reason=exc.reason, last_error=str(exc), next_attempt_at=None, **kept)
+            _finish(event, status=Status.FAILED, reason=exc.reason, last_error=error, next_attempt_at=None, **kept)
         return ProcessResult(Status.FAILED)
     except ConnectionBrokenError as exc:
         # Nothing will work until the source accepts our credentials again: keep the event for a
@@ -251,6 +259,14 @@ def _body_kept(event: WebhookEvent) -> dict:
     return {"body": body, "body_redacted": True}
 
 
+def _body_unreadable(event: WebhookEvent, *, error: str) -> tuple[dict, str]:
+    """A body its connector could not read cannot be redacted field by field either: it goes
+    when the failure is recorded, its size and hash kept with the reason (the fields to set,
+    the error to record). No replay could read it; the parser's next version reads the next
+    delivery."""
+    return {"body": "", "raw_body": None, "body_redacted": True}, f"{error} {unreadable_note(event.stored_bytes)}"
+
+
 def _finish(event: WebhookEvent, **fields) -> bool:
     # Only while this task still holds the claim.
     return bool(WebhookEvent.objects.filter(pk=event.pk, claimed_by=event.claimed_by).update(**fields))
@@ -277,8 +293,11 @@ def webhook_events_replay(
     received_until: datetime | None = None,
     statuses: tuple[str, ...] = (Status.FAILED, Status.DEAD),
 ) -> int:
-    """Puts failed or dead events back in the queue, from scratch; returns how many."""
-    events = WebhookEvent.objects.filter(status__in=statuses)
+    """Puts failed or dead events back in the queue, from scratch; returns how many.
+
+    Not the ones kept without their body (unreadable, see _body_unreadable): there is nothing
+    to read again, and the reset would lose their reason, size and hash."""
+    events = WebhookEvent.objects.filter(status__in=statuses).exclude(reason=Reason.INVALID_PAYLOAD, body="")
     if connection is not None:
         events = events.filter(connection=connection)
     if object_type:

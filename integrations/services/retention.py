@@ -5,10 +5,12 @@ status, booking reference, times) is small and holds nothing personal, and it is
 recognises a message the source delivers again (at least once, in no set order), so a very late
 redelivery is still answered "already have it" instead of being processed a second time.
 Bodies of failed and dead events are kept: a replay needs them, and the admin shows them
-until someone has dealt with them. Except the unreadable ones (failed as invalid_payload):
-nothing can be parsed out of them, so nothing can be redacted either (a child's name on a
-ticket may be in one), and a replay helps only once the parser changes. They are blanked
-after the same period, with the reason and the event row kept.
+until someone has dealt with them (redacted before the first failure was recorded). The
+unreadable ones (failed as invalid_payload) keep no body at all: nothing can be parsed out of
+them, so nothing can be redacted either (a child's name on a ticket may be in one), and they
+are blanked when their failure is recorded, their size and SHA-256 kept with the reason
+(integrations.payloads.unreadable_note). Any stored before that rule are blanked here after
+the same period, with the reason and the event row kept.
 
 Record outcomes are deleted; OutcomeDailyCount keeps their numbers per day and reason, so the
 connection page's chart and "skipped by reason" survive the purge.

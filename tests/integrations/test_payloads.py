@@ -1,12 +1,13 @@
 """Reading a delivered body: the quick path (json.loads alone, for bodies with nothing
 suspect in them) decides exactly as the full checks do, on any input."""
 
+import hashlib
 import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from integrations.payloads import MAX_DEPTH, UnreadableDocument, document_checked, json_document_read
+from integrations.payloads import MAX_DEPTH, UnreadableDocument, document_checked, json_document_read, unreadable_note
 
 # JSON-like documents, then text with the characters and runs the checks look for spliced in.
 values = st.recursive(
@@ -46,3 +47,14 @@ def test_a_plain_booking_takes_the_quick_path_and_a_suspect_one_the_full_checks(
     assert checked == []
     json_document_read(b'{"id": "m-1", "name": "\\ud83d\\ude00"}')
     assert len(checked) == 1
+
+
+@given(body=st.binary(max_size=2000))
+def test_what_is_kept_of_an_unreadable_body_is_its_size_and_hash_and_nothing_of_it(body):
+    note = unreadable_note(body)
+    assert f"{len(body)} bytes" in note and hashlib.sha256(body).hexdigest() in note
+    assert unreadable_note(body + b"x") != note
+    assert unreadable_note(b'{"firstName": "Noah", "lastName": "Jansen"') == unreadable_note(
+        b'{"firstName": "Noah", "lastName": "Jansen"'
+    )
+    assert "Noah" not in unreadable_note(b'{"firstName": "Noah"')

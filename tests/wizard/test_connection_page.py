@@ -202,7 +202,7 @@ def test_replay_puts_failed_events_back_and_comes_back_to_the_page(user_client, 
     assert {(e.status, e.enqueued_at is not None) for e in replayed} == {("received", True)}  # handed to the workers
     assert WebhookEvent.objects.get(pk=theirs.pk).status == "dead"
     page = user_client.get(response["Location"]).content.decode()
-    assert "2 failed update(s) are being processed again." in page
+    assert "2 failed updates are being processed again." in page
 
 
 def test_replay_with_a_boosted_form_follows_to_the_page(user_client, connection):

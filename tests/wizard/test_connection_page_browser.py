@@ -1,4 +1,6 @@
 """The connection page in headless Chromium, with data from the ROLLER sandbox; saves screenshots.
+It walks the recovery paths too: a webhook ROLLER disabled, registered again with one button;
+credentials ROLLER refused, healed with "Retry now" and the booking kept meanwhile processed.
 
 The sandbox delivers its webhooks to the live server; there is no dispatcher or worker in
 tests, so the events are handed over by `webhook_events_dispatch()` with Celery running its
@@ -183,6 +185,28 @@ def test_screenshots_of_the_connection_page_with_sandbox_data(
             assert [hook["enabled"] for hook in roller_sandbox.webhooks()] == [True]
             page.screenshot(path=str(SCREENSHOTS / "connection_page_fixed.png"), full_page=True)
 
+            # ROLLER stops accepting the key (a venue's API add-on switched off, say): a booking's
+            # holder fetch is refused, the card says so, links to the fix and offers "Retry now".
+            roller_sandbox.expire_tokens()
+            roller_sandbox.fault("/token", status=401, count=1000)
+            kept = roller_sandbox.online_booking()
+            roller_sandbox.wait_for_deliveries()
+            process_events()
+            expect(page.locator(".cp-health h2")).to_have_text("Needs attention", timeout=12_000)
+            expect(page.get_by_role("link", name="Fix credentials")).to_be_visible()
+            page.get_by_role("button", name="Retry now").click()
+            expect(page.get_by_text("ROLLER still refuses the credentials")).to_be_visible()
+            page.screenshot(path=str(SCREENSHOTS / "connection_page_credentials_refused.png"), full_page=True)
+
+            # Accepted again: one "Retry now" heals it, and the booking kept meanwhile arrives.
+            roller_sandbox.clear_faults()
+            page.get_by_role("button", name="Retry now").click()
+            expect(page.get_by_text("ROLLER accepted the credentials. The connection works again")).to_be_visible()
+            expect(page.get_by_text("updates kept meanwhile are being processed")).to_be_visible()  # no "update(s)"
+            expect(page.locator(".cp-health h2")).to_have_text("Connected")
+            expect(page.locator("#live")).to_contain_text(f"Booking {kept['bookingReference']}", timeout=12_000)
+            page.screenshot(path=str(SCREENSHOTS / "connection_page_credentials_healed.png"), full_page=True)
+
             phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
             phone.context.add_cookies(page.context.cookies())
             phone.goto(page_url)
@@ -194,5 +218,6 @@ def test_screenshots_of_the_connection_page_with_sandbox_data(
         finally:
             browser.close()
 
-    for name in ("connection_page", "connection_page_live_update", "connection_page_needs_attention"):
+    shots = ("connection_page", "connection_page_live_update", "connection_page_needs_attention")
+    for name in (*shots, "connection_page_credentials_refused", "connection_page_credentials_healed"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000

@@ -298,7 +298,7 @@ def test_credentials_fixed_in_the_wizard_heal_a_refused_connection_at_once(brows
 
     response = browser_client.post(step_url(connection, "credentials"), sandbox_form(sandbox), follow=True)
 
-    assert "The connection works again: 1 update(s) kept meanwhile are being processed." in response.content.decode()
+    assert "The connection works again: 1 update kept meanwhile is being processed." in response.content.decode()
     connection.refresh_from_db()
     assert (connection.status, connection.credentials_refused_at) == (Connection.Status.ACTIVE, None)
     assert WebhookEvent.objects.get(pk=kept.pk).status == WebhookEvent.Status.RECEIVED

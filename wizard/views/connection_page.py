@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -121,9 +122,17 @@ def connection_replay(request, public_id):
     if not replayed:
         messages.info(request, "There are no failed updates to process again.")
     elif connection.status == Connection.Status.PAUSED:
-        messages.success(request, f"{replayed} failed update(s) will be processed again once the connection resumes.")
+        text = ngettext(
+            "%(n)s failed update will be processed again once the connection resumes.",
+            "%(n)s failed updates will be processed again once the connection resumes.",
+            replayed,
+        )
+        messages.success(request, text % {"n": replayed})
     else:
-        messages.success(request, f"{replayed} failed update(s) are being processed again.")
+        text = ngettext(
+            "%(n)s failed update is being processed again.", "%(n)s failed updates are being processed again.", replayed
+        )
+        messages.success(request, text % {"n": replayed})
     return _back(connection)
 
 

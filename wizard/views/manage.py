@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations.errors import SyncError
@@ -43,7 +44,16 @@ def resume(request, public_id):
     connection = connection_for_user(request.user, public_id)
     if connection.status in (Status.PAUSED, Status.NEEDS_ATTENTION):
         waiting = connection_resume(connection=connection)
-        kept = f" {waiting} update(s) received while it was paused are being processed now." if waiting else ""
+        kept = (
+            ngettext(
+                " %(n)s update received while it was paused is being processed now.",
+                " %(n)s updates received while it was paused are being processed now.",
+                waiting,
+            )
+            % {"n": waiting}
+            if waiting
+            else ""
+        )
         messages.success(request, f"Resumed.{kept}")
     else:
         messages.error(

@@ -20,8 +20,10 @@ from django.db import connection as db
 
 from integrations.models import Contact, KnownMinor, Order, RecordOutcome, WebhookEvent
 from integrations.outcomes import Reason
+from integrations.payloads import unreadable_note
 from integrations.services.events import MAX_ATTEMPTS, webhook_event_process, webhook_events_replay
 from tests.factories import ProductFactory, RollerSettingsFactory
+from tests.support.webhooks import WEBHOOK_KEY, fixture_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -43,7 +45,10 @@ def sandbox(roller_sandbox, settings, monkeypatch):
 @pytest.fixture
 def connection(sandbox):
     roller = RollerSettingsFactory(
-        custom_base_url=sandbox.url, client_id=sandbox.client_id, client_secret=sandbox.client_secret
+        custom_base_url=sandbox.url,
+        client_id=sandbox.client_id,
+        client_secret=sandbox.client_secret,
+        webhook_key=WEBHOOK_KEY,
     )
     for product_id in (123999221, 970411, 107400):  # the booking fixture's products
         ProductFactory(connection=roller.connection, external_id=str(product_id))
@@ -130,3 +135,46 @@ def test_an_adults_guest_event_that_failed_keeps_what_a_replay_needs(connection,
 
     assert event.status == Status.FAILED
     assert json.loads(event.body)["data"]["firstName"] == "Eva"
+
+
+# --- bodies that cannot be read: nothing can be redacted from them, so nothing of them is kept ---
+
+BOOKING = fixture_text("booking_created").encode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        BOOKING[: BOOKING.rindex(CHILD.encode()) + 20],  # cut off after the name: not JSON
+        BOOKING.replace(b'"Noah Jansen"', b'"Noah\x00 Jansen"', 1),  # a raw NUL byte
+        BOOKING.decode().encode("utf-16"),  # not UTF-8
+        BOOKING.replace(b'"id"', b'"ID"', 1),  # JSON, not an envelope (no message id)
+    ],
+    ids=["cut-off", "nul-byte", "utf-16", "no-message-id"],
+)
+def test_an_unreadable_delivery_naming_a_child_keeps_its_size_and_hash_not_its_body(client, connection, body):
+    assert CHILD.encode() in body.replace(b"\x00", b"") or CHILD.encode("utf-16-le") in body
+
+    response = client.post(
+        f"/webhooks/roller/{connection.public_id}/", data=body, content_type="application/json",
+        HTTP_X_ROLLER_APIKEY=WEBHOOK_KEY,
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    event = WebhookEvent.objects.get(connection=connection)
+    assert (event.status, event.reason) == (Status.FAILED, Reason.INVALID_PAYLOAD)
+    assert (event.body, event.raw_body, event.body_redacted) == ("", None, True)
+    assert event.last_error.endswith(unreadable_note(body))  # the reason first, then size and SHA-256
+    assert f"{len(body)} bytes" in event.last_error
+    assert "Noah" not in dump()
+
+
+def test_a_booking_its_handler_cannot_read_keeps_no_childs_name_though_the_redaction_would_miss_it(connection):
+    # Items as text, not rows: the intake reads the envelope, the handler cannot read the booking,
+    # and the ticket redaction finds no tickets to clear.
+    event = process(stored(connection, "booking_created", items=f"{CHILD}'s birthday party"))
+
+    assert (event.status, event.reason) == (Status.FAILED, Reason.INVALID_PAYLOAD)
+    assert (event.body, event.body_redacted) == ("", True)
+    assert "items" in event.last_error and "SHA-256" in event.last_error
+    assert "Noah" not in dump()

@@ -125,7 +125,7 @@ def test_a_successful_check_anywhere_heals_at_once_and_says_what_goes_on(connect
     assert (healed.healed, healed.imports_resumed, healed.events_replayed) == (True, 1, 1)
     assert healed.sentence() == (
         "The connection works again: the stopped import goes on where it stopped "
-        "and 1 update(s) kept meanwhile are being processed."
+        "and 1 update kept meanwhile is being processed."
     )
     assert Connection.objects.get(pk=connection.pk).status == Connection.Status.ACTIVE
     assert published == [refused.pk]

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from integrations.models import Connection, RecordOutcome, WebhookEvent
 from integrations.outcomes import Reason
+from integrations.payloads import unreadable_note
 from integrations.services import claims, events
 from integrations.services.events import (
     MAX_ATTEMPTS,
@@ -165,6 +166,30 @@ def test_an_unreadable_record_fails_with_its_reason_and_is_not_retried(connectio
     assert result.status == Status.FAILED and result.retry_in is None
     assert reload(event).reason == Reason.INVALID_PAYLOAD
     assert RecordOutcome.objects.get(webhook_event=event).reason == Reason.INVALID_PAYLOAD
+
+
+def test_a_record_its_handler_cannot_read_keeps_its_size_and_hash_not_its_body(connection):
+    event = stored_event(connection, fail="record")
+    delivered = event.stored_bytes
+
+    webhook_event_process(event_id=event.pk, task_id="t")
+
+    event = reload(event)
+    assert (event.body, event.raw_body, event.body_redacted) == ("", None, True)
+    assert event.last_error == f"the thing has no id {unreadable_note(delivered)}"
+
+
+def test_a_replay_leaves_an_event_kept_without_its_body_as_it_is(connection, published):
+    # Nothing to read again: replayed, it would be skipped as an unknown event (no type) or
+    # fail once more, its size and hash lost with the reset error.
+    event = stored_event(connection, fail="record")
+    webhook_event_process(event_id=event.pk, task_id="t")
+    before = reload(event)
+
+    assert webhook_events_replay(connection=connection) == 0
+
+    after = reload(event)
+    assert (after.status, after.reason, after.last_error) == (Status.FAILED, Reason.INVALID_PAYLOAD, before.last_error)
 
 
 def test_an_event_nobody_handles_is_skipped_as_unknown_event(connection):
