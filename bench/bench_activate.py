@@ -16,7 +16,7 @@
 
 Run:  .venv/bin/python bench/bench_activate.py latency [--rate 20] [--seconds 30]
       .venv/bin/python bench/bench_activate.py backfill [--profiles 100000] [--concurrency 4]
-Needs PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379, db 6).
+Needs PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379, db 6, or BENCH_REDIS_DB).
 """
 
 import argparse
@@ -36,7 +36,9 @@ from bench.stack import ROOT, Stack, connector_stack, database_create, free_port
 
 PYTHON = sys.executable
 DATABASE = "h_outbox_bench"
-BROKER = "redis://127.0.0.1:6379/6"
+# Redis db 6 (this branch's); BENCH_REDIS_DB moves it when another stack shares it.
+REDIS_DB = os.environ.get("BENCH_REDIS_DB", "6")
+BROKER = f"redis://127.0.0.1:6379/{REDIS_DB}"
 ACCOUNT_ID, API_KEY = "sandbox-account", "sandbox-api-key"
 
 
@@ -52,7 +54,7 @@ def environment(**extra: str) -> dict[str, str]:
     }
     os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL")})
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(["redis-cli", "-n", "6", "FLUSHDB"], capture_output=True)
+    subprocess.run(["redis-cli", "-n", REDIS_DB, "FLUSHDB"], capture_output=True)
     return env
 
 
@@ -105,7 +107,9 @@ def latency(args) -> None:
         while SyncRun.objects.filter(status__in=["queued", "running"]).exists() and time.monotonic() < deadline:
             time.sleep(0.5)
         # Connected after the first import: the bench measures live bookings, not a backfill.
-        destination = destination_create(Connection.objects.get().account, url=activate, status="active")
+        destination = destination_create(
+            Connection.objects.get().account, url=activate, status="draft" if args.without_destination else "active"
+        )
         started_at, sent = time.monotonic(), 0
         while time.monotonic() - started_at < args.seconds:
             time.sleep(max(0.0, started_at + sent / args.rate - time.monotonic()))
@@ -296,6 +300,9 @@ def main() -> None:
     one.add_argument("--rate", type=float, default=20.0)
     one.add_argument("--seconds", type=int, default=30)
     one.add_argument("--logs", default="/tmp/bench_activate_latency")
+    one.add_argument(
+        "--without-destination", action="store_true", help="the destination a draft: intake alone, for comparison"
+    )
     two = parts.add_parser("backfill")
     two.add_argument("--profiles", type=int, default=100_000)
     two.add_argument("--orders", type=int, default=100_000)
