@@ -19,6 +19,9 @@ class Store:
         self.profiles: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
         self.purchases: list[dict[str, Any]] = []  # in arrival order; merged in place in merge mode
+        # Where each orderid's purchase is in the list (merge mode): a backfill of 100,000
+        # purchases must not scan the list for each one.
+        self._purchase_at: dict[str, int] = {}
         self.products: dict[tuple[str, str], dict[str, Any]] = {}  # (id, language)
         self.requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
 
@@ -54,12 +57,12 @@ class Store:
             "custom": {k: v for k, v in event.items() if k.startswith("custom_")},
             "times_received": 1,
         }
-        if mode != APPEND:
-            for index, held in enumerate(self.purchases):
-                if held["orderid"] == purchase["orderid"]:
-                    purchase["times_received"] = held["times_received"] + 1
-                    self.purchases[index] = purchase
-                    return
+        index = self._purchase_at.get(purchase["orderid"])
+        if mode != APPEND and index is not None:
+            purchase["times_received"] = self.purchases[index]["times_received"] + 1
+            self.purchases[index] = purchase
+            return
+        self._purchase_at.setdefault(purchase["orderid"], len(self.purchases))
         self.purchases.append(purchase)
 
     # --- products -----------------------------------------------------------------------

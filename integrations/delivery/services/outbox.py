@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+from django.core.cache import cache
 from django.db import connection as db
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +31,8 @@ DELIVER_TASK = "integrations.delivery.tasks.deliver_outbox"
 # Destinations that take changes: a draft is not connected yet (its backfill starts on
 # activation); a paused one keeps them queued for its resume.
 RECEIVING = (Destination.Status.ACTIVE, Destination.Status.PAUSED, Destination.Status.NEEDS_ATTENTION)
+# Changes committed within this of a wake share the next one.
+KICK_WINDOW = dt.timedelta(milliseconds=300)
 _SENDS = {
     OutboxItem.Kind.PROFILE: "send_profiles",
     OutboxItem.Kind.PURCHASE: "send_purchases",
@@ -100,7 +103,7 @@ def outbox_queue(
     ]
     written = _rows_upsert(rows)
     for destination in destinations:
-        transaction.on_commit(partial(outbox_kick, destination_id=destination.pk, kind=kind))
+        transaction.on_commit(partial(outbox_kick_soon, destination_id=destination.pk, kind=kind))
     return written
 
 
@@ -149,13 +152,27 @@ def _rows_upsert(rows: list[dict]) -> int:
     return written
 
 
-def outbox_kick(*, destination_id: int, kind: str) -> None:
+def outbox_kick(*, destination_id: int, kind: str, countdown: float | None = None) -> None:
     """Wakes a delivery worker for the destination's kind. The broker may be away: the
     sweep (integrations.delivery.services.delivery.outbox_sweep) finds the rows a minute later."""
     try:
-        task_publish(DELIVER_TASK, args=[destination_id, kind])
+        task_publish(DELIVER_TASK, args=[destination_id, kind], countdown=countdown)
     except Exception:  # noqa: BLE001 - whatever the broker raised, the row is safe in the outbox
         log.warning("could not wake the delivery workers for destination %s; the sweep will", destination_id)
+
+
+def outbox_kick_soon(*, destination_id: int, kind: str) -> None:
+    """A wake for a committed change, coalesced: at 20 bookings a second one task per change
+    was most of the workers' time. The first change of a window wakes the workers at once;
+    the others of the window share one wake at its end, which runs after each of them
+    committed. Every change is covered whatever the cache: a cache shared by the processes
+    (Redis in production) coalesces across them, a local one within each process."""
+    key = f"outbox-kick:{destination_id}:{kind}"
+    seconds = KICK_WINDOW.total_seconds()
+    if cache.add(key, 1, timeout=seconds):
+        outbox_kick(destination_id=destination_id, kind=kind)
+    elif cache.add(f"{key}:later", 1, timeout=seconds):
+        outbox_kick(destination_id=destination_id, kind=kind, countdown=seconds)
 
 
 def outbox_purge(*, destination_ids: Iterable[int], kind: str, record_keys: Iterable[str]) -> int:

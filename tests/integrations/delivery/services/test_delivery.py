@@ -288,3 +288,20 @@ def test_sent_whole_to_an_activate_that_appends_a_changed_booking_would_count_tw
     store(connection, orders=[booking(total=Decimal("30.00"), source_version=LATER)])
     deliver(destination, "purchase")
     assert activate_sandbox.state()["revenue"] == 50.0
+
+
+def test_a_version_queued_while_its_predecessor_was_in_flight_goes_next(destination, connection, activate_sandbox):
+    from integrations.delivery.registry import destination_spec
+    from integrations.delivery.services.delivery import claimed_deliver, outbox_claim
+
+    store(connection, contacts=[person(first_name="Mia")])
+    claimed = outbox_claim(destination=destination, kind="profile", limit=10)
+    store(connection, contacts=[person(first_name="Mira", source_version=LATER)])  # while in flight
+    spec = destination_spec("activate")
+    client = spec.client(destination)
+    claimed_deliver(destination=destination, spec=spec, client=client, kind="profile", claimed=claimed)
+    (row,) = items(destination)
+    assert (row.state, row.version, row.delivered_version) == ("queued", 2, 1)
+    deliver(destination)
+    assert profile_of(activate_sandbox, "g1@example.com")["firstname"] == "Mira"
+    assert items(destination)[0].state == "delivered"
