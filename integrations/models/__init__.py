@@ -2,6 +2,7 @@ from integrations.models.accounts import Account, Membership
 from integrations.models.alerts import AlertState
 from integrations.models.connections import DISPATCHABLE_STATUSES, Connection
 from integrations.models.exports import ExportFile, ExportSequence, SourceExport
+from integrations.models.held import HeldRecord
 from integrations.models.runs import KnownMinor, OutcomeDailyCount, RecordOutcome, SyncRun, WebhookEvent
 from integrations.models.store import Contact, ContactSourceLink, Order, OrderLine, Product
 
@@ -14,6 +15,7 @@ __all__ = [
     "ContactSourceLink",
     "ExportFile",
     "ExportSequence",
+    "HeldRecord",
     "KnownMinor",
     "Membership",
     "Order",
