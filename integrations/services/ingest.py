@@ -117,8 +117,9 @@ def ingest(
     removals_ingest(run)
     contacts_ingest(run)
     orders_ingest(run)
-    if not dry_run and hold_unknown_ages:
-        records_hold(sync_run=sync_run, people=run.result.held_people, orders=run.result.held_orders)
+    if not dry_run:
+        if hold_unknown_ages:
+            records_hold(sync_run=sync_run, people=run.result.held_people, orders=run.result.held_orders)
         _outcomes_store(run, webhook_event=webhook_event, sync_run=sync_run, record_unchanged=record_unchanged)
     return run.result
 
