@@ -5,11 +5,13 @@ any order; each stream waits for the streams it depends on, in the same batch of
 finished by every means: the export, the windows it fell back to, the months read by windows.
 """
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.db.models import Count
+from django.utils import timezone
 
-from integrations.models import Connection, HeldRecord, SyncRun
+from integrations.models import Connection, ExportSlot, HeldRecord, SyncRun
 
 Stream, Status, Phase = SyncRun.Stream, SyncRun.Status, SyncRun.Phase
 FINISHED = (Status.SUCCEEDED, Status.SKIPPED)
@@ -73,3 +75,9 @@ def held_runs_releasable(*, connection: Connection) -> list[SyncRun]:
 
 def held_releasable(*, connection: Connection) -> bool:
     return bool(held_runs_releasable(connection=connection))
+
+
+def export_slots_free(*, connection: Connection, now: dt.datetime | None = None) -> set[str]:
+    """The streams the source would take an export of now (integrations.models.ExportSlot)."""
+    used = ExportSlot.objects.filter(connection=connection, free_at__gt=now or timezone.now())
+    return {stream for stream, _label in Stream.choices} - set(used.values_list("stream", flat=True))

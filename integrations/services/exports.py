@@ -25,7 +25,15 @@ from django.utils import timezone
 
 from integrations.errors import EventSkipped, ExportRefused, TransientError
 from integrations.locality import connection_zone
-from integrations.models import Connection, ExportFile, ExportSequence, SourceExport, SyncRun, WebhookEvent
+from integrations.models import (
+    Connection,
+    ExportFile,
+    ExportSequence,
+    ExportSlot,
+    SourceExport,
+    SyncRun,
+    WebhookEvent,
+)
 from integrations.outcomes import Reason
 from integrations.publishing import task_publish
 from integrations.registry import connector_get
@@ -62,12 +70,15 @@ def exports_request(*, connection: Connection) -> int:
         try:
             spec.exports.request(connection, export.stream, export.start_date, export.end_date)
         except ExportRefused as exc:
+            if exc.slot_used:  # another integration's request: not free before this
+                export_slot_take(connection=connection, stream=export.stream, seconds=exc.retry_after)
             export_fall_back(export=export, reason=str(exc))
             continue
         except TransientError as exc:
             logger.warning("export %s could not be requested yet (%s); the sweep asks again", export.pk, exc)
             continue
         now = timezone.now()
+        export_slot_take(connection=connection, stream=export.stream)
         SourceExport.objects.filter(pk=export.pk, status=Export.PENDING).update(
             status=Export.REQUESTED, requested_at=now
         )
@@ -76,6 +87,16 @@ def exports_request(*, connection: Connection) -> int:
         )
         accepted += 1
     return accepted
+
+
+def export_slot_take(*, connection: Connection, stream: str, seconds: float | None = None) -> None:
+    """The source's slot for this stream is used from now: for `seconds` when the source said,
+    else for its whole period (ExportSpec.slot_seconds)."""
+    spec = connector_get(connection.connector_type)
+    period = seconds or (spec.exports.slot_seconds if spec and spec.exports else 0)
+    ExportSlot.objects.update_or_create(
+        connection=connection, stream=stream, defaults={"free_at": timezone.now() + dt.timedelta(seconds=period)}
+    )
 
 
 # --- a sequence arrives --------------------------------------------------------------------
