@@ -65,7 +65,14 @@ class EventSkipped(SyncError):
 
 class ExportRefused(SyncError):
     """The source will not make this export now (its slot is used, exports are not available):
-    the stream is read by windows instead."""
+    the stream is read by windows instead. `slot_used`: refused because another request of the
+    stream used the source's slot; `retry_after`: seconds until it is free, when the source
+    says."""
+
+    def __init__(self, message: str, *, slot_used: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.slot_used = slot_used
+        self.retry_after = retry_after
 
 
 class ExportFileGone(SyncError):

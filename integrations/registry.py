@@ -63,12 +63,15 @@ class ExportSpec:
     - records_per_unit: the source counts usage per calendar month, one unit per started
       this many records (for the estimate shown before activation).
     - label: what the source calls them ("bulk export").
+    - slot_seconds: the source takes one request per stream this often (a re-import asks for
+      an export only while its slot is free: integrations.models.ExportSlot).
     """
 
     request: Callable[["Connection", str, dt.date, dt.date], None]
     file_batches: Callable[["Connection", str, str, int], Iterator[tuple[int, "RecordBatch"]]]
     records_per_unit: int = 10_000
     label: str = "export"
+    slot_seconds: int = 6 * 3600
 
 
 @dataclass

@@ -16,6 +16,7 @@ from integrations.models import Connection
 from integrations.services.export_files import export_file_process
 from integrations.services.exports import exports_request, exports_sweep
 from integrations.services.heartbeat import heartbeat, run_heartbeat_beat, runs_mark_interrupted
+from integrations.services.held_release import held_release
 from integrations.services.import_log import import_step_log
 from integrations.services.import_runs import imports_sweep
 from integrations.services.import_windows import import_window_process
@@ -138,3 +139,9 @@ def import_export_file(self, file_id: int) -> str:
 @shared_task(name="integrations.tasks_sync.sweep_exports", soft_time_limit=60, time_limit=90)
 def sweep_exports() -> int:
     return exports_sweep()
+
+
+@shared_task(name="integrations.tasks_sync.release_held", soft_time_limit=300, time_limit=360)
+def release_held(connection_id: int) -> int:
+    """The recent days' people held for the age check, decided once their import read them."""
+    return held_release(connection=Connection.objects.get(pk=connection_id))

@@ -5,8 +5,8 @@ query per page (integrations.selectors.monitoring), never a query per row. Every
 with a message per connection saying what happened or what to do next.
 """
 
-from integrations.admin import accounts, connections, history, store
+from integrations.admin import accounts, connections, exports, history, store
 from integrations.admin.connection_actions import run_for_each
 from integrations.admin.connections import connection_admin_extend
 
-__all__ = ["accounts", "connection_admin_extend", "connections", "history", "run_for_each", "store"]
+__all__ = ["accounts", "connection_admin_extend", "connections", "exports", "history", "run_for_each", "store"]

@@ -1,7 +1,8 @@
 from integrations.models.accounts import Account, Membership
 from integrations.models.alerts import AlertState
 from integrations.models.connections import DISPATCHABLE_STATUSES, Connection
-from integrations.models.exports import ExportFile, ExportSequence, SourceExport
+from integrations.models.exports import ExportFile, ExportSequence, ExportSlot, SourceExport
+from integrations.models.held import HeldRecord
 from integrations.models.runs import KnownMinor, OutcomeDailyCount, RecordOutcome, SyncRun, WebhookEvent
 from integrations.models.store import Contact, ContactSourceLink, Order, OrderLine, Product
 
@@ -14,6 +15,8 @@ __all__ = [
     "ContactSourceLink",
     "ExportFile",
     "ExportSequence",
+    "ExportSlot",
+    "HeldRecord",
     "KnownMinor",
     "Membership",
     "Order",

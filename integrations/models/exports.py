@@ -105,3 +105,20 @@ class ExportFile(models.Model):
 
     def __str__(self) -> str:
         return f"file {self.index} of {self.sequence}"
+
+
+class ExportSlot(models.Model):
+    """When the source takes an export of this stream for this connection again: it allows one
+    request per stream every so long (ExportSpec.slot_seconds), ours or another integration's
+    (learnt from its refusal). A re-import or a reconciliation asks for
+    an export only while the slot is free, and reads by windows otherwise."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="export_slots", db_index=False)
+    stream = models.CharField(max_length=20, choices=SyncRun.Stream.choices)
+    free_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "stream"], name="export_slot_unique_stream")]
+
+    def __str__(self) -> str:
+        return f"{self.stream} export slot of {self.connection}: free at {self.free_at:%Y-%m-%d %H:%M}"

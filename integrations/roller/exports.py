@@ -36,6 +36,8 @@ STREAMS = {export_type: stream for stream, export_type in EXPORT_TYPES.items()}
 BATCH_ROWS = 1000
 # docs: rate-limits-and-throttling-reporting-api.md, Bulk Exports: 1 use per 10,000 records a month.
 RECORDS_PER_UNIT = 10_000
+# docs: bulk-exports-overview.md: one request per export type every 6 hours per venue.
+SLOT_SECONDS = 6 * 3600
 
 
 def export_request(connection: Connection, stream: str, start_date: dt.date, end_date: dt.date) -> None:
@@ -45,7 +47,9 @@ def export_request(connection: Connection, stream: str, start_date: dt.date, end
     except RateLimited as exc:
         raise ExportRefused(
             f"ROLLER refused the {EXPORT_TYPES[stream]} bulk export (429): another integration has used this "
-            "venue's one request every 6 hours, so it is read by one-day windows."
+            "venue's one request every 6 hours, so it is read by one-day windows.",
+            slot_used=True,
+            retry_after=exc.retry_after or None,
         ) from exc
     except BulkExportUnavailable as exc:
         raise ExportRefused(f"{exc} It is read by one-day windows.") from exc
@@ -90,6 +94,7 @@ EXPORTS = ExportSpec(
     file_batches=export_file_batches,
     records_per_unit=RECORDS_PER_UNIT,
     label="bulk export",
+    slot_seconds=SLOT_SECONDS,
 )
 
 

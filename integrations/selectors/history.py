@@ -5,9 +5,13 @@ any order; each stream waits for the streams it depends on, in the same batch of
 finished by every means: the export, the windows it fell back to, the months read by windows.
 """
 
+import datetime as dt
 from collections.abc import Iterable
 
-from integrations.models import Connection, SyncRun
+from django.db.models import Count
+from django.utils import timezone
+
+from integrations.models import Connection, ExportSlot, HeldRecord, SyncRun
 
 Stream, Status, Phase = SyncRun.Stream, SyncRun.Status, SyncRun.Phase
 FINISHED = (Status.SUCCEEDED, Status.SKIPPED)
@@ -40,3 +44,40 @@ def streams_may_go(*, connection: Connection, batch) -> list[str]:
     return [
         stream for stream, waits in WAITS_FOR.items() if history_done(connection=connection, batch=batch, streams=waits)
     ]
+
+
+def age_checks_pending(run: SyncRun) -> bool:
+    """A first import's recent days read while its history's age checks are not all read yet:
+    a person of unknown age they name is held (integrations.models.HeldRecord). Without a
+    history of age checks (a look-back within the recent days) the recent ones, read first,
+    are all there is."""
+    if run.phase != Phase.TAIL or run.batch is None:
+        return False
+    return not history_done(connection=run.connection, batch=run.batch, streams=[Stream.AGES])
+
+
+def held_counts(*, sync_runs: Iterable[SyncRun]) -> dict[tuple[int, str], int]:
+    """(run id, entity) → how many of the run's records wait for the age check."""
+    rows = (
+        HeldRecord.objects.filter(sync_run__in=list(sync_runs))
+        .values("sync_run_id", "entity")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {(row["sync_run_id"], row["entity"]): row["count"] for row in rows}
+
+
+def held_runs_releasable(*, connection: Connection) -> list[SyncRun]:
+    """The runs holding records whose import has read every age check now, oldest first."""
+    runs = SyncRun.objects.filter(connection=connection, held_records__isnull=False).distinct().order_by("pk")
+    return [run for run in runs.select_related("connection") if not age_checks_pending(run)]
+
+
+def held_releasable(*, connection: Connection) -> bool:
+    return bool(held_runs_releasable(connection=connection))
+
+
+def export_slots_free(*, connection: Connection, now: dt.datetime | None = None) -> set[str]:
+    """The streams the source would take an export of now (integrations.models.ExportSlot)."""
+    used = ExportSlot.objects.filter(connection=connection, free_at__gt=now or timezone.now())
+    return {stream for stream, _label in Stream.choices} - set(used.values_list("stream", flat=True))

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from integrations.import_plan import TAIL_DAYS, first_import_plan
 from integrations.locality import connection_zone
-from integrations.models import Connection, ExportFile, ExportSequence, SourceExport, SyncRun
+from integrations.models import Connection, ExportFile, ExportSequence, HeldRecord, SourceExport, SyncRun
 from integrations.registry import connector_get
+from integrations.selectors.history import held_counts
 from integrations.windows import month_slices, windows_count
 
 Kind, Status = SyncRun.Kind, SyncRun.Status
@@ -116,7 +117,7 @@ def import_progress(*, connection: Connection, now: dt.datetime | None = None) -
     statuses = {run.status for run in runs}
     if Status.FAILED in statuses:
         status = Status.FAILED
-    elif statuses <= {Status.SUCCEEDED, Status.SKIPPED}:
+    elif statuses <= {Status.SUCCEEDED, Status.SKIPPED} and not HeldRecord.objects.filter(sync_run__in=runs).exists():
         return ImportProgress(total, total, records, 0, Status.SUCCEEDED)
     else:
         status = Status.RUNNING if Status.RUNNING in statuses or done else Status.QUEUED
@@ -169,6 +170,12 @@ def first_import_estimate(*, connection: Connection, now: dt.datetime | None = N
 # --- per stream, in records ---------------------------------------------------------------------
 
 STREAM_NAMES = {SyncRun.Stream.AGES: "age checks", SyncRun.Stream.CONTACTS: "contacts", SyncRun.Stream.ORDERS: "orders"}
+# What a stream's recent days hold for the age check: the contacts' people, the orders' orders.
+HELD_ENTITY = {
+    SyncRun.Stream.AGES: "",
+    SyncRun.Stream.CONTACTS: HeldRecord.Entity.CONTACT,
+    SyncRun.Stream.ORDERS: HeldRecord.Entity.ORDER,
+}
 
 
 def stream_lines(*, connection: Connection, now: dt.datetime | None = None) -> list[str]:
@@ -183,6 +190,7 @@ def stream_lines(*, connection: Connection, now: dt.datetime | None = None) -> l
     )
     spec = connector_get(connection.connector_type)
     label = spec.label if spec else "the source"
+    held = held_counts(sync_runs=[run for run in runs if run.phase == SyncRun.Phase.TAIL])
     lines = []
     for stream, name in STREAM_NAMES.items():
         mine = [run for run in runs if run.stream == stream]
@@ -194,7 +202,12 @@ def stream_lines(*, connection: Connection, now: dt.datetime | None = None) -> l
             days = min(TAIL_DAYS, max(1, round((tail[0].window_end - tail[0].window_start).total_seconds() / 86400)))
             done = all(run.status in (Status.SUCCEEDED, Status.SKIPPED) for run in tail)
             count = sum(run.records_seen for run in tail)
-            parts.append(f"{count:,} of the last {days} day{'s' if days != 1 else ''} {'done' if done else 'so far'}")
+            text = f"{count:,} of the last {days} day{'s' if days != 1 else ''} {'done' if done else 'so far'}"
+            # People of unknown age read before the history's waivers (and the orders they hold).
+            waiting = sum(held.get((run.pk, HELD_ENTITY[stream]), 0) for run in tail)
+            if waiting:
+                text += f", {waiting:,} waiting for the age check"
+            parts.append(text)
         history = [run for run in mine if run.phase == SyncRun.Phase.HISTORY]
         if history:
             parts.append("history: " + _history_text(history, name=name, label=label, now=now))
@@ -237,7 +250,7 @@ def export_records_about(export: SourceExport) -> int | None:
     end, the source splitting by record count), except a month's last, as half of one. None
     before any file was read to its end."""
     files = list(
-        ExportFile.objects.filter(sequence__export=export).values("sequence_id", "index", "status", "rows_done")
+        ExportFile.objects.filter(sequence__export=export).values("sequence_id", "index", "status", "records_seen")
     )
     full = max((f["records_seen"] for f in files if f["status"] == ExportFile.Status.DONE), default=0)
     if not full:

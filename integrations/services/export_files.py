@@ -19,12 +19,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.errors import ConnectionBrokenError, ExportFileGone, TransientError
-from integrations.models import DISPATCHABLE_STATUSES, ExportFile, ExportSequence, SyncRun
+from integrations.models import DISPATCHABLE_STATUSES, ExportFile, ExportSequence
 from integrations.registry import connector_get
 from integrations.selectors.history import stream_may_go
 from integrations.services.connection_status import connection_credentials_refused
 from integrations.services.exports import export_progressed, file_claim_stale, sequence_fall_back
 from integrations.services.import_windows import holders_read, window_ingest
+from integrations.services.runs import run_counts_add
 
 logger = logging.getLogger(__name__)
 File = ExportFile.Status
@@ -64,7 +65,7 @@ def export_file_process(*, file_id: int, task_id: str) -> FileResult:
                     heartbeat_at=timezone.now(),
                 ):
                     raise _ClaimLost
-                _run_count(run, window_ingest(sync_run=run, records=batch), seen=batch.records_seen)
+                run_counts_add(run, window_ingest(sync_run=run, records=batch), seen=batch.records_seen)
     except _ClaimLost:
         return FileResult("not_claimed")
     except ExportFileGone as exc:
@@ -110,12 +111,3 @@ def _release(file: ExportFile, task_id: str, error: str) -> None:
     ExportFile.objects.filter(pk=file.pk, claimed_by=task_id).update(
         claimed_by="", heartbeat_at=None, error=error[:500]
     )
-
-
-def _run_count(run: SyncRun, counts, *, seen: int) -> None:
-    """Adds a batch's counts to the run, inside the batch's transaction (the row is locked)."""
-    locked = SyncRun.objects.select_for_update().only("counts", "records_seen").get(pk=run.pk)
-    stored = locked.counts or {}
-    for key, count in counts.items():
-        stored[key] = stored.get(key, 0) + count
-    SyncRun.objects.filter(pk=run.pk).update(counts=stored, records_seen=F("records_seen") + seen)

@@ -25,11 +25,19 @@ from django.utils import timezone
 
 from integrations.errors import EventSkipped, ExportRefused, TransientError
 from integrations.locality import connection_zone
-from integrations.models import Connection, ExportFile, ExportSequence, SourceExport, SyncRun, WebhookEvent
+from integrations.models import (
+    Connection,
+    ExportFile,
+    ExportSequence,
+    ExportSlot,
+    SourceExport,
+    SyncRun,
+    WebhookEvent,
+)
 from integrations.outcomes import Reason
 from integrations.publishing import task_publish
 from integrations.registry import connector_get
-from integrations.selectors.history import streams_may_go
+from integrations.selectors.history import held_releasable, streams_may_go
 from integrations.services.import_runs import imports_continue
 from integrations.windows import local_midnight, windows_count
 
@@ -62,12 +70,15 @@ def exports_request(*, connection: Connection) -> int:
         try:
             spec.exports.request(connection, export.stream, export.start_date, export.end_date)
         except ExportRefused as exc:
+            if exc.slot_used:  # another integration's request: not free before this
+                export_slot_take(connection=connection, stream=export.stream, seconds=exc.retry_after)
             export_fall_back(export=export, reason=str(exc))
             continue
         except TransientError as exc:
             logger.warning("export %s could not be requested yet (%s); the sweep asks again", export.pk, exc)
             continue
         now = timezone.now()
+        export_slot_take(connection=connection, stream=export.stream)
         SourceExport.objects.filter(pk=export.pk, status=Export.PENDING).update(
             status=Export.REQUESTED, requested_at=now
         )
@@ -76,6 +87,16 @@ def exports_request(*, connection: Connection) -> int:
         )
         accepted += 1
     return accepted
+
+
+def export_slot_take(*, connection: Connection, stream: str, seconds: float | None = None) -> None:
+    """The source's slot for this stream is used from now: for `seconds` when the source said,
+    else for its whole period (ExportSpec.slot_seconds)."""
+    spec = connector_get(connection.connector_type)
+    period = seconds or (spec.exports.slot_seconds if spec and spec.exports else 0)
+    ExportSlot.objects.update_or_create(
+        connection=connection, stream=stream, defaults={"free_at": timezone.now() + dt.timedelta(seconds=period)}
+    )
 
 
 # --- a sequence arrives --------------------------------------------------------------------
@@ -153,11 +174,24 @@ def export_progressed(*, export_id: int) -> None:
 
 
 def batch_progressed(*, connection: Connection, batch) -> None:
-    """Hands out the files whose stream may go now, and lets the chain start the windowed runs
-    that were waiting for their age checks."""
+    """Hands out the files whose stream may go now, lets the chain start the windowed runs
+    that were waiting for their age checks, and releases the recent days' people held for
+    them."""
     for file_id in files_ready(connection=connection, batch=batch).values_list("pk", flat=True):
         export_file_publish(file_id=file_id)
     imports_continue(connection=connection)
+    held_release_publish(connection=connection)
+
+
+def held_release_publish(*, connection: Connection) -> None:
+    """Asks a worker to decide on the held records whose import has read its age checks (it
+    reads nothing from the source; a task so a webhook's worker does not ingest thousands)."""
+    if not held_releasable(connection=connection):
+        return
+    try:
+        task_publish("integrations.tasks_sync.release_held", args=[connection.pk], retry=False)
+    except Exception as exc:  # noqa: BLE001 - the broker may be down; exports_sweep publishes again
+        logger.warning("could not publish the release of connection %s's held records (%s)", connection.pk, exc)
 
 
 def files_ready(*, connection: Connection, batch) -> QuerySet[ExportFile]:
@@ -252,6 +286,10 @@ def exports_sweep(*, now: dt.datetime | None = None) -> int:
     for file in ExportFile.objects.filter(status=File.RUNNING).filter(Q(heartbeat_at__lt=stale) | Q(heartbeat_at=None)):
         export_file_publish(file_id=file.pk)
         done += 1
+    for connection in Connection.objects.filter(held_records__isnull=False).distinct():
+        if held_releasable(connection=connection):
+            held_release_publish(connection=connection)
+            done += 1
     batches = SyncRun.objects.filter(export__status=Export.REQUESTED).values_list("connection_id", "batch").distinct()
     for connection_id, batch in batches:
         connection = Connection.objects.get(pk=connection_id)

@@ -24,8 +24,9 @@ from integrations.minors import minors_known
 from integrations.models import DISPATCHABLE_STATUSES, Connection, SyncRun
 from integrations.records import RecordBatch
 from integrations.registry import connector_get
+from integrations.selectors.history import age_checks_pending
 from integrations.services.contacts import contacts_linked
-from integrations.services.exports import batch_progressed
+from integrations.services.exports import batch_progressed, held_release_publish
 from integrations.services.import_runs import imports_continue, window_publish
 from integrations.services.ingest import batches, ingest
 from integrations.services.products_sync import products_sync_execute
@@ -88,11 +89,14 @@ def _window_process(run: SyncRun, *, attempt: int) -> StepResult:
 
 
 def _finished(run: SyncRun) -> None:
-    """The chain goes on; a history's run also lets the export files waiting for it go."""
+    """The chain goes on; a history's run also lets the export files waiting for it go, and
+    the recent days' people held for the age check (integrations.services.held_release)."""
     if run.phase == SyncRun.Phase.HISTORY:
         batch_progressed(connection=run.connection, batch=run.batch)
     else:
         imports_continue(connection=run.connection)
+        if run.phase == SyncRun.Phase.TAIL:
+            held_release_publish(connection=run.connection)
 
 
 def window_ingest(*, sync_run: SyncRun, records: RecordBatch) -> Counter:
@@ -100,8 +104,13 @@ def window_ingest(*, sync_run: SyncRun, records: RecordBatch) -> Counter:
     The caller holds the transaction."""
     counts: Counter = Counter()
     healed = sync_run.kind == Kind.RECONCILIATION
+    # A first import's recent days, read while its history's age checks still come: who could
+    # be a minor is held, not written (integrations.models.HeldRecord).
+    hold = age_checks_pending(sync_run)
     for batch in batches(records):
-        counts += ingest(connection=sync_run.connection, batch=batch, sync_run=sync_run, healed=healed).counts
+        counts += ingest(
+            connection=sync_run.connection, batch=batch, sync_run=sync_run, healed=healed, hold_unknown_ages=hold
+        ).counts
     return counts
 
 

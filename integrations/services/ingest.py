@@ -15,6 +15,11 @@ included. Nothing about a minor is written: not their contact, not their id in a
 (integrations.services.outcomes drops it), only the keyed hash that recognises them again
 (integrations.minors). The source ids of the minors a batch revealed are returned, in memory,
 so the connector can forget what it cached about them and redact its stored payload.
+
+A first import's recent days are read while the history's age checks may still be on their
+way: with `hold_unknown_ages`, a person of unknown age (no date of birth, not a known minor)
+is held with the orders they hold (integrations.services.held) instead of written, and decided
+here again once every age check is read (integrations.services.held_release).
 """
 
 import datetime as dt
@@ -31,6 +36,7 @@ from integrations.outcomes import Entity, Outcome, Reason
 from integrations.records import ContactData, OrderData, OutcomeData, RecordBatch
 from integrations.rules import Decision, contact_decide, contact_prepare, order_decide
 from integrations.services.contacts import Removal, contact_guest_delete, contact_minor_forget, contacts_linked
+from integrations.services.held import records_hold
 from integrations.services.outcomes import outcomes_record
 from integrations.services.upserts import ProductsMissing, contacts_upsert, orders_upsert, products_upsert
 
@@ -66,6 +72,9 @@ class IngestResult:
     # Source ids the batch showed to be minors. In memory only, never stored: for the
     # connector to drop its caches and redact what it kept.
     minors: set[str] = field(default_factory=set)
+    # People of unknown age and the orders they hold, kept back (hold_unknown_ages).
+    held_people: list[ContactData] = field(default_factory=list)
+    held_orders: list[OrderData] = field(default_factory=list)
 
 
 def ingest(
@@ -78,6 +87,7 @@ def ingest(
     healed: bool = False,
     record_unchanged: bool = True,
     today: dt.date | None = None,
+    hold_unknown_ages: bool = False,
 ) -> IngestResult:
     """Runs the batch through the rules into the store and records an outcome per record
     (against the webhook event or the sync run it came from).
@@ -85,13 +95,18 @@ def ingest(
     `healed`: the batch is a reconciliation's, so what it writes was missed by the webhooks
     and is marked so. `record_unchanged=False` counts unchanged records without storing an
     outcome for each (a product sync sees the whole catalogue every time).
+    `hold_unknown_ages`: a first import's recent days, read before its history's age checks;
+    who could still turn out a minor is held against `sync_run`, not written.
     """
+    if hold_unknown_ages and sync_run is None and not dry_run:
+        raise ValueError("Records are held against the run that read them: give the sync_run.")
     run = _Run(
         connection=connection,
         batch=batch,
         dry_run=dry_run,
         healed=healed,
         today=today or timezone.localdate(timezone=connection_zone(connection)),
+        hold=hold_unknown_ages,
     )
     for failed in batch.failed:
         run.outcome(
@@ -103,6 +118,8 @@ def ingest(
     contacts_ingest(run)
     orders_ingest(run)
     if not dry_run:
+        if hold_unknown_ages:
+            records_hold(sync_run=sync_run, people=run.result.held_people, orders=run.result.held_orders)
         _outcomes_store(run, webhook_event=webhook_event, sync_run=sync_run, record_unchanged=record_unchanged)
     return run.result
 
@@ -136,6 +153,7 @@ class _Run:
     dry_run: bool
     healed: bool
     today: dt.date
+    hold: bool = False
     result: IngestResult = field(default_factory=IngestResult)
 
     @property
@@ -208,7 +226,7 @@ def contacts_ingest(run: _Run) -> None:
         linked = contacts_linked(connection=connection, source_ids=ids)
         matched = _matched(connection, {c.match_value for c in prepared})
     writes, minor_ids, seen = [], set(), set()
-    for contact in prepared:
+    for as_read, contact in zip(run.batch.contacts, prepared, strict=True):
         known = contact.source_id in linked or contact.match_value in matched
         if run.dry_run and contact.match_value in seen:
             known = True  # as written by the earlier contact of this batch
@@ -223,6 +241,8 @@ def contacts_ingest(run: _Run) -> None:
         if decision.reason == Reason.MINOR:
             minor_ids.add(contact.source_id)
             run.outcome(Entity.CONTACT, Outcome.SKIPPED, reason=Reason.MINOR)
+        elif decision.writes and run.hold and contact.date_of_birth is None:
+            run.result.held_people.append(as_read)  # could be a minor a waiver still to come names
         elif decision.writes:
             same = contact.match_value in seen
             seen.add(contact.match_value)
@@ -265,7 +285,7 @@ def orders_ingest(run: _Run) -> None:
                 columns=("external_id",),
             )
         }
-    to_write = []
+    to_write, held_holders = [], {}
     for order in orders:
         holder_id = order.holder_source_id
         holder = holders.get(holder_id) if holder_id else None
@@ -284,6 +304,11 @@ def orders_ingest(run: _Run) -> None:
                 if not run.dry_run and holder_id in links:  # stored before anyone knew: they go now
                     contact_minor_forget(connection=connection, source_id=holder_id)
             run.outcome(Entity.ORDER, Outcome.SKIPPED, reason=Reason.MINOR)
+        elif decision.writes and run.hold and holder_id in described and holder.date_of_birth is None:
+            # Its holder's age is unknown yet: the order waits with them (a stored holder
+            # passed the rules when stored, and is used as it is).
+            held_holders[holder_id] = run.batch.people[holder_id]
+            run.result.held_orders.append(order)
         elif decision.writes:
             to_write.append(order)
         else:
@@ -295,6 +320,7 @@ def orders_ingest(run: _Run) -> None:
                 detail=f"Booking {order.reference}",
             )
         run.result.items.append(Ingested(Entity.ORDER, order, decision, holder=holder))
+    run.result.held_people += held_holders.values()
     if run.dry_run or not to_write:
         return
     contact_ids = _holders_write(run, to_write, links=links, holders=holders, described=described)

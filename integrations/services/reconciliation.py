@@ -19,10 +19,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.errors import ConnectionBrokenError, SyncError
+from integrations.import_plan import range_plan
 from integrations.locality import connection_zone
 from integrations.models import DISPATCHABLE_STATUSES, Connection, SyncRun
 from integrations.publishing import task_publish
 from integrations.registry import connector_get
+from integrations.selectors.history import export_slots_free
 from integrations.services.connection_status import connection_credentials_refused, connection_mark_needs_attention
 from integrations.services.connections import connection_webhook_register_again
 from integrations.services.import_runs import WINDOWED, chain_runs, imports_continue, runs_queue
@@ -85,9 +87,16 @@ def reconciliation_start(*, connection: Connection, now: dt.datetime | None = No
             "stream", "window_start"
         )
     )
-    plan = [(stream, max(start, imported_from.get(stream) or start), end) for stream in WINDOWED]
+    ranges = [(stream, max(start, imported_from.get(stream) or start), end) for stream in WINDOWED]
+    # A long pass (RECONCILIATION_LOOKBACK_DAYS over EXPORT_MIN_DAYS) by the source's export
+    # where its slot is free.
+    plan = range_plan(
+        connection=connection,
+        ranges=[r for r in ranges if r[1] < end],
+        slots_free=export_slots_free(connection=connection),
+    )
     with transaction.atomic():
-        runs = runs_queue(connection=connection, kind=Kind.RECONCILIATION, plan=[p for p in plan if p[1] < end])
+        runs = runs_queue(connection=connection, kind=Kind.RECONCILIATION, plan=plan)
         imports_continue(connection=connection)
         transaction.on_commit(lambda: _publish_check(connection.pk))
     logger.info("connection %s: reconciliation of %s to %s queued", connection.pk, start, end)

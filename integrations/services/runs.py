@@ -5,6 +5,7 @@ is. Shared by imports (integrations.services.import_windows) and product syncs
 import logging
 from dataclasses import dataclass
 
+from django.db.models import F
 from django.utils import timezone
 
 from integrations.models import SyncRun
@@ -47,3 +48,12 @@ def run_fail(run: SyncRun, error: str, *, broken: bool = False) -> StepResult:
         status=Status.FAILED, error=error[:2000], finished_at=timezone.now()
     )
     return StepResult(Status.FAILED)
+
+
+def run_counts_add(run: SyncRun, counts, *, seen: int = 0) -> None:
+    """Adds a batch's counts to the run, inside the batch's transaction (the row is locked)."""
+    locked = SyncRun.objects.select_for_update().only("counts", "records_seen").get(pk=run.pk)
+    stored = locked.counts or {}
+    for key, count in counts.items():
+        stored[key] = stored.get(key, 0) + count
+    SyncRun.objects.filter(pk=run.pk).update(counts=stored, records_seen=F("records_seen") + seen)

@@ -32,7 +32,7 @@ from integrations.delivery.models import OutboxItem
 from integrations.delivery.services.outbox import Change, outbox_changes_queue
 from integrations.models import Connection, Contact, ContactSourceLink, Order, OrderLine, Product
 from integrations.outcomes import Outcome
-from integrations.records import ContactData, OrderData, ProductData
+from integrations.records import ContactData, OrderData, OrderLineData, ProductData
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,12 +265,65 @@ def orders_upsert(*, connection: Connection, orders: Sequence[OrderData], healed
                 replacing=[w.id for w in written.values() if not w.created],
             )
         ids = _ids_of(Order, connection, "external_id", newest, written)
+        completed = _lines_complete(connection, newest=newest, written=written, ids=ids, product_ids=product_ids)
+        # An order completed by a later part of its booking changed too: its purchase goes again.
         outbox_changes_queue(
             connection=connection,
             kind=OutboxItem.Kind.PURCHASE,
-            changes=[Change(str(row.id), newest[key].source_version) for key, row in written.items()],
+            changes=[Change(str(row.id), newest[key].source_version) for key, row in written.items()]
+            + [Change(str(ids[key]), newest[key].source_version) for key in completed],
         )
-        return [_result(o.external_id, o, newest=newest, written=written, ids=ids) for o in orders]
+        return [
+            Upserted(o.external_id, ids[o.external_id], Outcome.UPDATED)
+            if o.external_id in completed and newest[o.external_id] is o
+            else _result(o.external_id, o, newest=newest, written=written, ids=ids)
+            for o in orders
+        ]
+
+
+def _lines_complete(
+    connection: Connection,
+    *,
+    newest: dict[str, OrderData],
+    written: dict,
+    ids: dict[str, int],
+    product_ids: dict[str, int],
+) -> set[str]:
+    """Adds to orders stored at this very version the lines they lack; returns their keys.
+
+    A source's export files are split by record count, so one booking's item rows can end one
+    file and begin the next (or two batches of one), each part with the booking's same
+    version. The guard leaves the second part "unchanged", and the order would keep only the
+    first part's lines. At the same version the parts are one booking: the lines not stored
+    yet are added. A line removed at the source comes with a newer version, which replaces
+    them all; the same part again adds nothing (a redelivery stays unchanged)."""
+    unwritten = {key: ids[key] for key in newest if key not in written and key in ids}
+    if not unwritten:
+        return set()
+    # Locked: two parts read at once add their lines one after the other.
+    stored = dict(
+        Order.objects.select_for_update()
+        .filter(connection=connection, id__in=unwritten.values())
+        .values_list("id", "source_version")
+    )
+    same = {
+        key: order_id
+        for key, order_id in unwritten.items()
+        if newest[key].source_version is not None and stored.get(order_id) == newest[key].source_version
+    }
+    if not same:
+        return set()
+    have = set(OrderLine.objects.filter(order_id__in=same.values()).values_list("order_id", "external_id"))
+    rows, completed = [], set()
+    for key, order_id in same.items():
+        for line in {line.external_id: line for line in newest[key].lines}.values():
+            if (order_id, line.external_id) in have:
+                continue
+            completed.add(key)
+            rows.append(_line_row(order_id, line, product_ids))
+    rows_insert(OrderLine, rows=rows)
+    Order.objects.filter(id__in=[same[key] for key in completed]).update(updated_at=timezone.now())
+    return completed
 
 
 def _order_row(connection: Connection, o: OrderData, *, healed: bool, now: dt.datetime) -> dict:
@@ -307,19 +360,23 @@ def _lines_replace(
     if replacing:
         OrderLine.objects.filter(order_id__in=replacing).delete()
     rows = [
-        {
-            "order_id": order_ids[order.external_id],
-            "external_id": line.external_id,
-            "product_id": product_ids[line.product_external_id],
-            "quantity": line.quantity,
-            "unit_price": line.unit_price,
-            "discount": line.discount,
-            "visit_date": line.visit_date,
-        }
+        _line_row(order_ids[order.external_id], line, product_ids)
         for order in orders
         for line in {line.external_id: line for line in order.lines}.values()  # a line twice counts once
     ]
     rows_insert(OrderLine, rows=rows)
+
+
+def _line_row(order_id: int, line: OrderLineData, product_ids: dict[str, int]) -> dict:
+    return {
+        "order_id": order_id,
+        "external_id": line.external_id,
+        "product_id": product_ids[line.product_external_id],
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "discount": line.discount,
+        "visit_date": line.visit_date,
+    }
 
 
 # --- shared -------------------------------------------------------------------------------

@@ -11,10 +11,18 @@ from dataclasses import dataclass, field
 from integrations.models import Connection
 from integrations.services.export_files import export_file_process
 from integrations.services.exports import exports_request
+from integrations.services.held_release import held_release
 from integrations.services.import_windows import import_window_process
 from integrations.services.products_sync import products_sync_run
 from integrations.services.reconciliation import webhook_check
-from integrations.tasks_sync import check_webhook, import_export_file, import_window, request_exports, sync_products
+from integrations.tasks_sync import (
+    check_webhook,
+    import_export_file,
+    import_window,
+    release_held,
+    request_exports,
+    sync_products,
+)
 
 
 @dataclass
@@ -27,7 +35,7 @@ class SyncWorker:
     sleep_on_retry: float = 0.0
 
     def install(self, monkeypatch) -> "SyncWorker":
-        for task in (import_window, sync_products, check_webhook, request_exports, import_export_file):
+        for task in (import_window, sync_products, check_webhook, request_exports, import_export_file, release_held):
             monkeypatch.setattr(
                 task, "apply_async", lambda args, name=task.name, **kwargs: self.queue.append((name, args[0], 0))
             )
@@ -50,6 +58,10 @@ class SyncWorker:
                 accepted = exports_request(connection=Connection.objects.get(pk=object_id))
                 self.done.append((name, object_id, f"requested {accepted}"))
                 return "requested"
+            elif name == release_held.name:
+                released = held_release(connection=Connection.objects.get(pk=object_id))
+                self.done.append((name, object_id, f"released {released}"))
+                return "released"
             elif name == import_export_file.name:
                 result = export_file_process(file_id=object_id, task_id=f"test-{object_id}-{attempt}")
             else:

@@ -3,10 +3,12 @@
 - The request names an `exportType` and a venue-local `startDate` (inclusive) and `endDate`
   (exclusive, at least a day later); the answer is an empty 200 without a `processId`.
 - One request per export type every 6 hours (`bulk_export_slot_seconds`); another gets 429.
-- Generation is asynchronous: one sequence per calendar month the range touches, each ready
-  `bulk_export_delay_seconds` after the previous one, sent in shuffled order as a
-  `BulkExport`/`Created` webhook to every webhook subscribed to `bulkExport: Created`. A month
-  without records comes with no URLs.
+- Generation is asynchronous: one sequence per calendar month the range touches, the months
+  generated side by side, each ready `bulk_export_delay_seconds` after the request (not one
+  after another: ten years of months would take delay x 121), sent in shuffled order as a
+  `BulkExport`/`Created` webhook to every webhook subscribed to `bulkExport: Created`. Each
+  export (each type) is generated on its own, independently of the others. A month without
+  records comes with no URLs.
 - A month's rows (shaped as the matching /data/ endpoint, filtered on modified time like it)
   are split into files of `bulk_export_file_records` rows, a bare array or, with
   `bulk_export_file_shape = "page"`, a page envelope.
@@ -146,8 +148,12 @@ class BulkExports:
 
     # --- generation ----------------------------------------------------------------------------
     def _generate(self, export: Export, order: list[int]) -> None:
+        # ROLLER generates a long range's months side by side and announces them as they are
+        # ready, "data for March could come before February": every month is ready one delay
+        # after the request, and they go out in shuffled order. Files are still written a
+        # month at a time, so a bench venue's busy months are not all in memory at once.
+        time.sleep(self._app.config.bulk_export_delay_seconds)
         for sequence in order:
-            time.sleep(self._app.config.bulk_export_delay_seconds)
             if export.generation != self._generation:
                 return  # the sandbox was reset meanwhile
             data = {

@@ -84,7 +84,7 @@ class SandboxConfig:
     # --- bulk exports (POST /reporting/bulk; bulk.py, files.py) ----------------------------
     # False answers 403 to every bulk export request, so the connector's fallback can be exercised.
     bulk_exports_enabled: bool = True
-    bulk_export_delay_seconds: float = 5.0  # per sequence (calendar month)
+    bulk_export_delay_seconds: float = 5.0  # until each sequence (calendar month) is ready; months side by side
     bulk_export_file_records: int = 10_000  # rows per file; ROLLER splits "by record count"
     bulk_export_file_shape: str = "array"  # or "page": the reporting page envelope
     bulk_export_url_ttl_seconds: int = 5 * 86400  # ROLLER: presigned URLs are valid for 5 days

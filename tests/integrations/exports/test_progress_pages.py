@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.models import SourceExport, SyncRun
+from integrations.models import ExportFile, ExportSequence, SourceExport, SyncRun
 from integrations.selectors.progress import first_import_progress
 from integrations.services.import_runs import export_create
 from tests.factories import ConnectionFactory, SyncRunFactory, UserFactory
@@ -58,3 +58,19 @@ def test_the_three_pages_show_the_same_figures(client, connection):
         assert f"{progress.records} record" in html, name
         for line in progress.lines:
             assert line in html, (name, line)
+
+
+def test_the_history_s_size_is_estimated_from_the_files_read_to_their_end(connection):
+    export = SourceExport.objects.get(connection=connection)
+    first, second = export.sequences.all()[:2]
+    ExportSequence.objects.filter(pk__in=[first.pk, second.pk]).update(status=ExportSequence.Status.ARRIVED)
+    ExportFile.objects.create(sequence=first, index=1, url="u1", url_display="u1", status="done", records_seen=10_000)
+    ExportFile.objects.create(sequence=first, index=2, url="u2", url_display="u2", records_seen=0)
+    ExportFile.objects.create(sequence=second, index=1, url="u3", url_display="u3", records_seen=0)
+
+    SyncRun.objects.filter(export=export).update(records_seen=12_000)
+
+    [line, _] = first_import_progress(connection=connection).lines
+
+    # the file read to its end (10,000), and each month's last file not read yet as half of one
+    assert "contacts 12,000 of about 20,000" in line

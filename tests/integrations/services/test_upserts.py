@@ -331,6 +331,27 @@ def test_an_update_processed_before_its_create_leaves_the_newest_state(connectio
     assert lines_of() == [("1", "107400", 4)]
 
 
+def test_a_booking_whose_rows_straddle_two_files_is_written_once_with_every_line(connection, contact, products):
+    # A bulk export's files are split by record count: one booking's item rows can end one
+    # file and begin the next, each part with the booking's same version.
+    [first] = orders_upsert(connection=connection, orders=[order(contact, T1, lines=[("1", "107400", 2)])])
+
+    [second] = orders_upsert(connection=connection, orders=[order(contact, T1, lines=[("2", "970411", 1)])])
+
+    assert (first.outcome, second.outcome) == (Outcome.CREATED, Outcome.UPDATED)
+    assert second.id == first.id and Order.objects.count() == 1
+    assert lines_of() == [("1", "107400", 2), ("2", "970411", 1)]
+
+
+def test_a_newer_version_after_a_straddling_one_replaces_all_its_lines(connection, contact, products):
+    orders_upsert(connection=connection, orders=[order(contact, T1, lines=[("1", "107400", 2)])])
+    orders_upsert(connection=connection, orders=[order(contact, T1, lines=[("2", "970411", 1)])])
+
+    orders_upsert(connection=connection, orders=[order(contact, T2, lines=[("2", "970411", 5)])])  # a line removed
+
+    assert lines_of() == [("2", "970411", 5)]
+
+
 def test_the_same_order_version_twice_is_harmless(connection, contact, products):
     orders_upsert(connection=connection, orders=[order(contact)])
     first = Order.objects.get()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -95,6 +96,31 @@ def test_sequences_arrive_in_shuffled_order(bulk, api, webhook_receiver):
 
     assert sorted(numbers) == list(range(1, total + 1))
     assert numbers != sorted(numbers)
+
+
+def test_the_months_of_each_export_are_generated_side_by_side_each_ready_one_delay_after_the_request(
+    bulk, api, webhook_receiver
+):
+    # Two years of months one after another at 1 s each would take 25 s per export type.
+    bulk.configure(bulk_export_delay_seconds=1.0)
+    start = TODAY.replace(day=1) - dt.timedelta(days=730)
+    total = months_between(start, TOMORROW)
+    asked = time.monotonic()
+
+    for export_type in ("SignedWaivers", "Customers", "BookingItems"):
+        assert request_export(api, export_type, start, TOMORROW).status_code == 200
+    received = webhook_receiver.wait_for(3 * total, timeout=total * 1.0)
+    took = time.monotonic() - asked
+
+    datas = [r.body["data"] for r in received if r.body["type"] == "BulkExport"]
+    assert len(datas) == 3 * total
+    assert took >= 1.0  # none before its delay
+    assert took < total / 2, f"{took:.1f} s for {total} months of three types: generated one after another"
+    for export_type in ("SignedWaivers", "Customers", "BookingItems"):
+        numbers = [d["sequenceNumber"] for d in datas if d["exportType"] == export_type]
+        assert sorted(numbers) == list(range(1, total + 1))
+        assert numbers != sorted(numbers)
+    assert [d for d in datas if not d["preSignedUrls"]], "the empty months come without URLs"
 
 
 def test_only_webhooks_subscribed_to_bulk_exports_get_them(bulk, api, webhook_receiver):

@@ -252,3 +252,63 @@ def test_bulk_export_webhooks_and_files(roller_sandbox, api, busy_venue, webhook
                 openapi.assert_valid(row, row_schema, f"{data['exportType']} file row")
                 checked[data["exportType"]] += 1
     assert all(checked.values()), checked
+
+
+def bulk_request_schema() -> dict:
+    document = openapi._load(str(openapi.OPENAPI_DIR / "reference" / REPORTING))
+    return document["paths"]["/reporting/bulk"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+
+
+def test_bulk_export_request_answers_are_the_documented_ones(roller_sandbox, api):
+    """POST /reporting/bulk: what the spec's request schema accepts gets its documented 200 (no
+    body: the spec gives it no content), the same type again its 429, and what the schema
+    rejects a 400."""
+    operation = openapi._load(str(openapi.OPENAPI_DIR / "reference" / REPORTING))["paths"]["/reporting/bulk"]["post"]
+    documented = set(operation["responses"])
+    start, end = str(TODAY - dt.timedelta(days=40)), str(TODAY + dt.timedelta(days=1))
+    accepted = {"exportType": "Customers", "startDate": start, "endDate": end}
+    rejected = [
+        {"exportType": "Everything", "startDate": start, "endDate": end},
+        {"exportType": "Customers", "startDate": "01-11-2026", "endDate": end},
+        {"exportType": "Customers", "startDate": start},
+    ]
+    assert not openapi.errors(accepted, bulk_request_schema(), strict=True)
+    assert all(openapi.errors(body, bulk_request_schema(), strict=False) for body in rejected)
+
+    def post(body: dict) -> requests.Response:
+        return api.session.post(f"{api.url}/reporting/bulk", json=body, timeout=10)
+
+    answers = {"accepted": post(accepted), "again": post(accepted)}
+    answers.update({f"rejected {i}": post(body) for i, body in enumerate(rejected)})
+
+    assert {name: str(r.status_code) for name, r in answers.items()} == {
+        "accepted": "200",
+        "again": "429",
+        **{f"rejected {i}": "400" for i in range(len(rejected))},
+    }
+    assert {str(r.status_code) for r in answers.values()} <= documented
+    assert "content" not in operation["responses"]["200"] and answers["accepted"].content == b""
+
+
+def test_bulk_export_files_in_the_page_shape_are_reporting_pages(roller_sandbox, api, busy_venue, webhook_receiver):
+    """On the switch, a file is the reporting endpoint's page envelope (Page) of its rows."""
+    roller_sandbox.configure(bulk_export_delay_seconds=0, bulk_export_file_shape="page")
+    register_webhook(api, webhook_receiver.url, bulkExport={"events": ["Created"]})
+    webhook_receiver.received.clear()
+    start, end = TODAY - dt.timedelta(days=3), TODAY + dt.timedelta(days=1)
+    body = {"exportType": "BookingItems", "startDate": str(start), "endDate": str(end)}
+    assert api.session.post(f"{api.url}/reporting/bulk", json=body, timeout=10).status_code == 200
+    months = len({(start + dt.timedelta(days=day)).replace(day=1) for day in range((end - start).days)})
+    deadline = time.monotonic() + 10
+    while len(bulk := [r.body for r in webhook_receiver.received if r.body["type"] == "BulkExport"]) < months:
+        assert time.monotonic() < deadline, f"{len(bulk)} of {months} bulk export webhooks arrived"
+        time.sleep(0.02)
+    row_schema = openapi.operation_schema(REPORTING, "/data/bookingitems", "get")
+    rows = 0
+    for url in [url for envelope in bulk for url in envelope["data"]["preSignedUrls"]]:
+        page = requests.get(url, timeout=10).json()
+        openapi.assert_valid(page, openapi.model("Page"), "BookingItems file (page shape)")
+        for row in page["items"]:
+            openapi.assert_valid(row, row_schema, "BookingItems file row (page shape)")
+            rows += 1
+    assert rows > 0
