@@ -239,6 +239,23 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return sum(sizes), max(sizes, default=0.0)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of the process and its children (the pool), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def backfill(args) -> None:
     env = environment()
     import django
@@ -257,6 +274,7 @@ def backfill(args) -> None:
     )
     with Stack(env, logs=Path(args.logs)) as stack:
         activate = activate_sandbox(stack, free_port(), latency_ms=args.latency_ms)
+        stand_in = stack.processes[-1]
         worker = exports_worker(stack, concurrency=args.concurrency)
         time.sleep(6)  # the worker's start
         destination = destination_create(account, url=activate, status="draft")
@@ -280,6 +298,7 @@ def backfill(args) -> None:
                 break
         ended = time.monotonic()
         at100 = rss_mb(worker.pid)
+        cpu = {"exports worker": cpu_seconds(worker.pid), "stand-in": cpu_seconds(stand_in.pid)}
         states = dict(rows.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
     elapsed = ended - (first_at or started) + 1
     print(f"\nBackfill on activation to the Activate stand-in (+{args.latency_ms} ms a request), "
@@ -290,6 +309,7 @@ def backfill(args) -> None:
     for label, index in (("all its processes summed", 0), ("its largest process", 1)):
         print(f"worker memory, {label}: at 10 % {at10[index]:.0f} MB, at 100 % {at100[index]:.0f} MB, "
               f"growth {at100[index] - at10[index]:+.0f} MB, peak {peak[index]:.0f} MB")  # fmt: skip
+    print("CPU seconds used: " + ", ".join(f"{name} {seconds:.0f}" for name, seconds in cpu.items()))
     print("targets: ≥ 2,000 records/s; peak < 300 MB; growth < 50 MB")
 
 

@@ -120,3 +120,19 @@ def test_a_paused_destination_keeps_queueing(connection, destination):
 def test_another_accounts_destination_gets_nothing(connection, destination):
     store(ConnectionFactory(), products=[product("P9", source_version=NOW)])
     assert items(destination) == []
+
+
+def test_wakes_for_changes_in_one_window_coalesce_into_one_now_and_one_at_its_end(monkeypatch):
+    from django.core.cache import cache
+
+    from integrations.delivery.services import outbox
+
+    cache.clear()
+    published = []
+    monkeypatch.setattr(outbox, "task_publish", lambda name, **options: published.append(options))
+    for _change in range(5):
+        outbox.outbox_kick_soon(destination_id=7, kind="purchase")
+    assert published == [
+        {"args": [7, "purchase"], "countdown": None},
+        {"args": [7, "purchase"], "countdown": outbox.KICK_WINDOW.total_seconds()},
+    ]
