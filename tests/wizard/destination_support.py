@@ -31,3 +31,14 @@ def make_destination(account, *, step: str = "destination", status: str = "draft
             base_url=stand_in.url,
         )
     return destination
+
+
+# The sending step's form, filled as a person would leave it.
+SENDING = {
+    "send_profiles": "on",
+    "send_purchases": "on",
+    "send_products": "on",
+    "language": "nl_NL",
+    "currency": "EUR",
+    "repeated_orders": "replace",
+}

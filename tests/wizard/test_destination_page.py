@@ -8,9 +8,7 @@ from django.utils import timezone
 from integrations.delivery.models import Backfill, DeliveryAttempt, Erasure, OutboxItem
 from tests.factories import ConnectionFactory, ContactFactory
 from tests.wizard.conftest import HTMX
-from tests.wizard.destination_support import PAGE_URL, make_destination
-
-SENDING = {"send_profiles": "on", "send_purchases": "on", "send_products": "on", "language": "nl_NL", "currency": "EUR"}
+from tests.wizard.destination_support import PAGE_URL, SENDING, make_destination
 
 
 @pytest.fixture

@@ -7,9 +7,7 @@ from integrations.activate.models import ActivateSettings
 from integrations.delivery.models import Backfill, Destination
 from tests.factories import UserFactory
 from tests.wizard.conftest import assert_moved_to, assert_page
-from tests.wizard.destination_support import PAGE_URL, credentials_form, make_destination, step_url
-
-SENDING = {"send_profiles": "on", "send_purchases": "on", "send_products": "on", "language": "nl_NL", "currency": "EUR"}
+from tests.wizard.destination_support import PAGE_URL, SENDING, credentials_form, make_destination, step_url
 
 
 def test_the_connectors_page_offers_activate_and_connect_starts_a_draft(browser_client, account, headers, htmx):
@@ -119,6 +117,18 @@ def test_what_to_send_is_saved_and_the_summary_lists_the_custom_fields_to_create
         assert f"<code>{name}</code>" in html
     assert "Products</dt><dd>Not sent" in html.replace("\n", "")
     assert stand_in.api_key not in html and "Stored (never shown)" in html
+
+
+def test_how_activate_counts_a_repeated_order_is_asked_and_shown(browser_client, account, stand_in, headers, htmx):
+    # Activate's documentation leaves it open; revenue is counted once only if it is right.
+    destination = make_destination(account, step="credentials", stand_in=stand_in)
+
+    browser_client.post(step_url("sending"), {**SENDING, "repeated_orders": "add"}, headers=headers)
+
+    destination.refresh_from_db()
+    assert destination.repeated_orders == Destination.RepeatedOrders.ADD
+    html = assert_page(browser_client.get(step_url("summary"), headers=headers), htmx=htmx)
+    assert "A changed booking</dt><dd>Counts it as another purchase" in html.replace("\n", "")
 
 
 def test_activating_starts_sending_and_opens_the_destination_page(browser_client, account, stand_in, headers, htmx):

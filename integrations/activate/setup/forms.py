@@ -95,11 +95,19 @@ class SendingForm(forms.ModelForm):
 
     class Meta:
         model = Destination
-        fields = ["send_profiles", "send_purchases", "send_products", "language", "currency"]
+        fields = ["send_profiles", "send_purchases", "send_products", "language", "currency", "repeated_orders"]
         labels = {
+            "repeated_orders": "When a booking changes, Activate …",
             "send_profiles": "Profiles: name, email, phone, address, birthdate and consent",
             "send_purchases": "Purchases: one per booking, with its tickets, visit date and venue",
             "send_products": "Products: the catalogue, so purchases link to it",
+        }
+        help_texts = {
+            # Activate's documentation does not say which (docs/activate-facts.md): ask its support.
+            "repeated_orders": (
+                "What Activate does with a purchase whose order id it holds already; Spotler's support can tell. "
+                "When it adds them up, a changed booking sends only the difference, so revenue is counted once."
+            ),
         }
 
     def __init__(self, *args, **kwargs) -> None:

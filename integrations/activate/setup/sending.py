@@ -13,7 +13,7 @@ from integrations.delivery.models import Destination
 from integrations.delivery.services.destinations import destination_settings_changed
 
 TYPES = (("send_profiles", "profiles"), ("send_purchases", "purchases"), ("send_products", "products"))
-SETTINGS = ("send_profiles", "send_purchases", "send_products", "language", "currency")
+SETTINGS = ("send_profiles", "send_purchases", "send_products", "language", "currency", "repeated_orders")
 
 
 def sending_stored(destination: Destination) -> dict:
@@ -53,6 +53,7 @@ def sending_rows(*, destination: Destination) -> list[tuple[str, str]]:
         *[(label.capitalize(), "Sent" if getattr(destination, field) else "Not sent") for field, label in TYPES],
         ("Language", languages.get(destination.language, destination.language or "—")),
         ("Currency when an order has none", currencies.get(destination.currency, destination.currency or "—")),
+        ("A changed booking", destination.get_repeated_orders_display()),
     ]
 
 
