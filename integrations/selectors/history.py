@@ -33,16 +33,33 @@ def history_done(*, connection: Connection, batch, streams: Iterable[str]) -> bo
     return not runs.exclude(status__in=FINISHED).exists()
 
 
+def waited_for_failed(*, connection: Connection, batch, streams: Iterable[str]) -> bool:
+    """Whether a run these streams wait for failed in the batch, in any phase: the recent
+    days' age checks name the newest minors, and a history read past their failure would
+    store them. The batch waits for import_resume (after the cause is fixed)."""
+    streams = list(streams)
+    if not streams or batch is None:
+        return False
+    return SyncRun.objects.filter(connection=connection, batch=batch, stream__in=streams, status=Status.FAILED).exists()
+
+
 def stream_may_go(run: SyncRun) -> bool:
-    """A history run's records may be written: what they wait for (WAITS_FOR) is read."""
+    """A history run's records may be written: what they wait for (WAITS_FOR) is read, and
+    none of it failed in the recent days either."""
     if run.phase != Phase.HISTORY:
         return True
-    return history_done(connection=run.connection, batch=run.batch, streams=WAITS_FOR.get(run.stream, ()))
+    waits = WAITS_FOR.get(run.stream, ())
+    if waited_for_failed(connection=run.connection, batch=run.batch, streams=waits):
+        return False
+    return history_done(connection=run.connection, batch=run.batch, streams=waits)
 
 
 def streams_may_go(*, connection: Connection, batch) -> list[str]:
     return [
-        stream for stream, waits in WAITS_FOR.items() if history_done(connection=connection, batch=batch, streams=waits)
+        stream
+        for stream, waits in WAITS_FOR.items()
+        if not waited_for_failed(connection=connection, batch=batch, streams=waits)
+        and history_done(connection=connection, batch=batch, streams=waits)
     ]
 
 
