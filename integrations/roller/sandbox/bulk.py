@@ -25,6 +25,7 @@ import random
 import secrets
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -123,7 +124,7 @@ class BulkExports:
                 offset=request.header("timezone-designators").lower() == "offset",
                 base_url=f"http://{request.header('host', '127.0.0.1')}",
                 months=months,
-                units=sum(usage_units(self._count(export_type, *month)) for month in months),
+                units=export_usage_units(self._count(export_type, *month) for month in months),
                 generation=self._generation,
             )
             self.exports.append(export)
@@ -226,6 +227,11 @@ def month_slices(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
         slices.append((cursor, upto))
         cursor = upto
     return slices
+
+
+def export_usage_units(records_per_month: Iterable[int]) -> int:
+    """What one export costs: the units of each calendar month it touches, added up."""
+    return sum(usage_units(records) for records in records_per_month)
 
 
 def usage_units(records: int) -> int:

@@ -249,7 +249,12 @@ def test_usage_is_counted_as_rollers_examples_count_it(start, end, records_per_m
     months = bulk_module.month_slices(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
 
     assert len(months) == len(records_per_month)
-    assert sum(bulk_module.usage_units(records) for records in records_per_month) == uses
+    assert bulk_module.export_usage_units(records_per_month) == uses
+
+
+def test_a_month_without_records_costs_nothing():
+    assert bulk_module.export_usage_units([0, 0, 0]) == 0
+    assert bulk_module.export_usage_units([0, 10_000, 10_001]) == 1 + 2
 
 
 def test_a_range_is_cut_at_each_first_of_the_month():
