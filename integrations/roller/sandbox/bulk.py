@@ -68,6 +68,7 @@ class Export:
     units: int
     generation: int
     delivered: list[int] = field(default_factory=list)
+    file_bytes: list[int] = field(default_factory=list)  # each file's size, so a bench can print the largest
 
     def public(self) -> dict[str, Any]:
         return {
@@ -77,6 +78,7 @@ class Export:
             "endDate": self.end_date,
             "sequenceTotal": len(self.months),
             "delivered": list(self.delivered),
+            "fileBytes": list(self.file_bytes),
             "usageUnits": self.units,
         }
 
@@ -180,8 +182,10 @@ class BulkExports:
             # Docs: `4-EbqmlvPZW0mA-ZVgfGrgGg-20240501-BookingItems.json`; split files end in `-1`, `-2`, ...
             suffix = f"-{number}" if total > 1 else ""
             name = f"{sequence}-{export.process_id}-{first:%Y%m%d}-{export.export_type}{suffix}.json"
-            body = chunk if config.bulk_export_file_shape == "array" else self._page(chunk)
-            urls.append(self.files.put(export.base_url, name, json.dumps(body).encode()))
+            body = json.dumps(chunk if config.bulk_export_file_shape == "array" else self._page(chunk)).encode()
+            with self._lock:
+                export.file_bytes.append(len(body))
+            urls.append(self.files.put(export.base_url, name, body))
         return urls
 
     def _page(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
