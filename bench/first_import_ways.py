@@ -48,11 +48,8 @@ RECENT_DAYS = 7
 # --- the sandbox's venue, seeded once ------------------------------------------------------------
 
 
-def seeded_state(size: str, *, seed: int = 42) -> Path:
-    """The sandbox's state file of a freshly seeded venue (anchored today), cached on disk."""
-    from integrations.roller.sandbox.clock import VENUE_TZ
-
-    anchor = dt.datetime.now(VENUE_TZ).date().isoformat()
+def seeded_state(size: str, *, anchor: str, seed: int = 42) -> Path:
+    """The sandbox's state file of a freshly seeded venue, cached on disk."""
     path = CACHE / f"{size}-seed{seed}-{anchor}.pickle"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
@@ -70,10 +67,16 @@ def seeded_state(size: str, *, seed: int = 42) -> Path:
 # --- the stack ------------------------------------------------------------------------------------------
 
 
-def stack_start(env: dict, tmp: Path, *, size: str, sandbox_port: int, web_port: int) -> tuple[Stack, int]:
+def venue_today() -> str:
+    from integrations.roller.sandbox.clock import VENUE_TZ
+
+    return dt.datetime.now(VENUE_TZ).date().isoformat()
+
+
+def stack_start(env: dict, tmp: Path, *, size: str, anchor: str, sandbox_port: int, web_port: int) -> tuple[Stack, int]:
     """The stack, and the Celery worker's process group (its pool's processes among them)."""
     state = tmp / "venue.pickle"
-    shutil.copy(seeded_state(size), state)  # the sandbox saves into it as it runs: a copy
+    shutil.copy(seeded_state(size, anchor=anchor), state)  # the sandbox saves into it as it runs: a copy
     stack = Stack(env, logs=tmp / "logs")
     sandbox = ["-m", "integrations.roller.sandbox", "--port", str(sandbox_port), "--size", size]
     stack.start("sandbox", [PYTHON, *sandbox, "--delivery-delay", "0", "--state-file", str(state)])
@@ -114,7 +117,8 @@ def group_peak_rss_mb(pgid: int) -> dict[int, float]:
 
 
 def way_measure(way: dict) -> dict:
-    """way: label, size, lookback_days, switches (sandbox config), bulk (bool), bulk_grace, timeout."""
+    """way: label, size, anchor_date (default today), lookback_days, switches (sandbox config),
+    bulk (bool), bulk_grace, timeout."""
     import redis
 
     broker = f"redis://127.0.0.1:6379/{REDIS_DB}"
@@ -138,7 +142,10 @@ def way_measure(way: dict) -> dict:
         import django
 
         django.setup()
-        stack, worker_pgid = stack_start(env, tmp, size=way["size"], sandbox_port=sandbox_port, web_port=web_port)
+        anchor = way.get("anchor_date") or venue_today()
+        stack, worker_pgid = stack_start(
+            env, tmp, size=way["size"], anchor=anchor, sandbox_port=sandbox_port, web_port=web_port
+        )
         with stack:
             result = _watch(way, f"http://127.0.0.1:{sandbox_port}", worker_pgid=worker_pgid, timing=tmp)
         if result.get("stopped"):

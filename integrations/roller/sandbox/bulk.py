@@ -174,28 +174,31 @@ class BulkExports:
         total = math.ceil(len(rows.records) / size)
         urls = []
         for number in range(1, total + 1):
-            # Rendered a file at a time: a busy month of the bench venue is hundreds of MB as dicts.
+            # Encoded a row at a time: a busy month of the bench venue is hundreds of MB as dicts.
             with store.lock:
                 chunk = [
-                    rows.render(record, export.offset) for record in rows.records[(number - 1) * size : number * size]
+                    json.dumps(rows.render(record, export.offset))
+                    for record in rows.records[(number - 1) * size : number * size]
                 ]
             # Docs: `4-EbqmlvPZW0mA-ZVgfGrgGg-20240501-BookingItems.json`; split files end in `-1`, `-2`, ...
             suffix = f"-{number}" if total > 1 else ""
             name = f"{sequence}-{export.process_id}-{first:%Y%m%d}-{export.export_type}{suffix}.json"
-            body = json.dumps(chunk if config.bulk_export_file_shape == "array" else self._page(chunk)).encode()
+            array, count = "[" + ", ".join(chunk) + "]", len(chunk)  # as json.dumps writes a list
+            del chunk
+            body = (array if config.bulk_export_file_shape == "array" else self._page(array, count)).encode()
             with self._lock:
                 export.file_bytes.append(len(body))
             urls.append(self.files.put(export.base_url, name, body))
         return urls
 
-    def _page(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
-        body: dict[str, Any] = {"currentPage": 1, "totalPages": 1, "totalItems": len(rows)}
+    def _page(self, array: str, count: int) -> str:
+        """The rows' JSON array inside the reporting page envelope."""
+        body: dict[str, Any] = {"currentPage": 1, "totalPages": 1, "totalItems": count}
         key = self._app.config.items_per_page_key
         for name in ("itemsPerPage", "itemsPerpage"):
             if key in (name, "both"):
-                body[name] = len(rows)
-        body["items"] = rows
-        return body
+                body[name] = count
+        return json.dumps(body)[:-1] + ', "items": ' + array + "}"
 
 
 def _parse(body: Any) -> tuple[str, dt.date, dt.date] | Errors:

@@ -50,6 +50,9 @@ SIZES = {
     "bench10y": SeedSize(
         adults=72_000, waiver_signers=18_000, max_minors=3, bookings=100_000, days=3650, adults_during_share=1.0
     ),
+    # The bench venue's bookings in four weeks: anchored on the first of a month, one month of
+    # booking items is one bulk export file of about 170 MB (a worker's memory must stay flat).
+    "bench1m": SeedSize(adults=72_000, waiver_signers=18_000, max_minors=3, bookings=100_000, days=28),
 }
 
 # Weighted picks for the first (ticketed) item of a booking, by parent product name.
