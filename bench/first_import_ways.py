@@ -219,7 +219,8 @@ def _watch(way: dict, url: str, *, worker_pgid: int, timing: Path) -> dict:
     def delta(key: str) -> int:
         return after["calls"].get(key, 0) - before["calls"].get(key, 0)
 
-    finished_recent = [t for t, n in recent_history if n == recent_history[-1][1]][0] if recent_history else None
+    # The count only grows (a fresh store): its last change is when the last of those orders came.
+    finished_recent = recent_history[-1][0] if recent_history else None
     rows = last_state[0] + last_state[1]
     write_seconds = ingest_seconds(timing)
     by_path = {k: v - before["callsByPath"].get(k, 0) for k, v in after["callsByPath"].items()}
