@@ -52,3 +52,21 @@ class CredentialsProblem(SyncError):
         super().__init__(message)
         self.title = title
         self.kind = kind
+
+
+class EventSkipped(SyncError):
+    """A handler's event that is stored and left alone, with the reason why (an export nobody
+    here is waiting for, say): not a failure, nothing to retry."""
+
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class ExportRefused(SyncError):
+    """The source will not make this export now (its slot is used, exports are not available):
+    the stream is read by windows instead."""
+
+
+class ExportFileGone(SyncError):
+    """An export file's link no longer works (expired): its month is read by windows instead."""

@@ -40,6 +40,10 @@ class Reason(models.TextChoices):
     )
     PRODUCTS_DISABLED = "products_disabled", "Products are switched off for this connection"
     CONNECTION_INACTIVE = "connection_inactive", "The connection was not active"
+    NOT_OUR_EXPORT = (
+        "not_our_export",
+        "An export nobody here asked for (another integration's), or one no longer awaited",
+    )
 
 
 class Entity(models.TextChoices):

@@ -5,7 +5,7 @@ the core never imports a connector.
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +42,29 @@ class SandboxSpec:
     default_port: int
     command: Callable[[int, Path], list[str]]
     url_setting: str
+
+
+@dataclass
+class ExportSpec:
+    """A source that exports a stream's history as files announced by webhook, month by month
+    (ROLLER's bulk exports); the core requests, tracks and reads them
+    (integrations.services.exports).
+
+    - request(connection, stream, start_date, end_date): asks for [start_date, end_date) in
+      venue-local days; raises ExportRefused when the source will not (its slot is used, exports
+      are not available), TransientError when it could not be asked.
+    - file_batches(connection, stream, url, skip): one file's records, streamed, as
+      (rows read, RecordBatch) of about a thousand rows, past the first `skip` rows; raises
+      ExportFileGone when the file's link no longer works.
+    - records_per_unit: the source counts usage per calendar month, one unit per started
+      this many records (for the estimate shown before activation).
+    - label: what the source calls them ("bulk export").
+    """
+
+    request: Callable[["Connection", str, dt.date, dt.date], None]
+    file_batches: Callable[["Connection", str, str, int], Iterator[tuple[int, "RecordBatch"]]]
+    records_per_unit: int = 10_000
+    label: str = "export"
 
 
 @dataclass
@@ -88,6 +111,8 @@ class ConnectorSpec:
     # - locality(connection): the venue's country and currency as the source has them
     #   (integrations.locality falls back to them).
     locality: Callable[["Connection"], SourceLocality] | None = None
+    # The history of a first import (and long re-imports) by the source's exports (optional).
+    exports: ExportSpec | None = None
     # The stand-in `make run` starts for local use (optional).
     sandbox: SandboxSpec | None = None
 

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from integrations.errors import TransientError
 from integrations.models import Connection
+from integrations.services.export_files import export_file_process
+from integrations.services.exports import exports_request, exports_sweep
 from integrations.services.heartbeat import heartbeat, run_heartbeat_beat, runs_mark_interrupted
 from integrations.services.import_log import import_step_log
 from integrations.services.import_runs import imports_sweep
@@ -114,3 +116,25 @@ def worker_stopping() -> bool:
 
     # Celery's own test: the flags hold an exit code, and 0 (EX_OK) means "stop" too.
     return any(flag is not None and flag is not False for flag in (state.should_stop, state.should_terminate))
+
+
+# --- the history by the source's exports (integrations.services.exports) -----------------------
+
+
+@shared_task(name="integrations.tasks_sync.request_exports", soft_time_limit=60, time_limit=90)
+def request_exports(connection_id: int) -> int:
+    return exports_request(connection=Connection.objects.get(pk=connection_id))
+
+
+@shared_task(bind=True, name="integrations.tasks_sync.import_export_file")
+def import_export_file(self, file_id: int) -> str:
+    """One export file, from its row cursor to its end; a retry goes on from the cursor."""
+    result = export_file_process(file_id=file_id, task_id=self.request.id or f"local-{file_id}")
+    if result.retry_in is not None:
+        raise self.retry(countdown=result.retry_in, max_retries=None)
+    return result.status
+
+
+@shared_task(name="integrations.tasks_sync.sweep_exports", soft_time_limit=60, time_limit=90)
+def sweep_exports() -> int:
+    return exports_sweep()

@@ -19,3 +19,15 @@ def windows_count(start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -> int:
     while cursor < end:
         cursor, count = window_end(cursor, end, tz), count + 1
     return count
+
+
+def month_slices(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """[start, end) cut at the first of each month: the calendar months a range touches (a
+    source's export comes a month at a time)."""
+    slices, cursor = [], start
+    while cursor < end:
+        next_month = (cursor.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        upto = min(next_month, end)
+        slices.append((cursor, upto))
+        cursor = upto
+    return slices

@@ -165,6 +165,17 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 ROLLER_SANDBOX_URL = env("ROLLER_SANDBOX_URL", default="")
 # Raw webhook bodies and record outcomes are purged after this many days.
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=30)
+# A first import's history comes by the source's export (ROLLER's bulk export) when it can.
+# Generation "can take a long time" (ROLLER's docs): with no sequence at all this long after
+# the request, the stream is read by one-day windows instead; a month still missing this long
+# after the last one came is read by windows alone (integrations.services.exports).
+EXPORT_WAIT_SECONDS = env.int("EXPORT_WAIT_SECONDS", default=2 * 3600)
+EXPORT_SEQUENCE_WAIT_SECONDS = env.int("EXPORT_SEQUENCE_WAIT_SECONDS", default=3600)
+# A file being read commits every thousand rows; one silent this long lost its worker and is
+# taken over from its cursor.
+EXPORT_FILE_STALE_SECONDS = env.int("EXPORT_FILE_STALE_SECONDS", default=120)
+# A re-import (or reconciliation) longer than this many days uses the export when it can.
+EXPORT_MIN_DAYS = env.int("EXPORT_MIN_DAYS", default=30)
 
 # ---------------------------------------------------------------------------------------
 # Logging: one line per event, never a secret (see integrations.logging).

@@ -128,4 +128,8 @@ CELERY_BEAT_SCHEDULE = {
     # Running imports without a recent heartbeat (task lost: broker down, worker killed) go on;
     # a healthy import is not disturbed (integrations.services.heartbeat).
     "sweep-imports": {"task": "integrations.tasks_sync.sweep_imports", "schedule": 60.0},
+    # Exports of a first import's history: requests asked again, exports that never came and
+    # months that went missing read by windows instead, files whose reader died handed out
+    # again (integrations.services.exports).
+    "sweep-exports": {"task": "integrations.tasks_sync.sweep_exports", "schedule": 60.0, "options": {"expires": 60}},
 }

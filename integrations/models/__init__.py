@@ -1,6 +1,7 @@
 from integrations.models.accounts import Account, Membership
 from integrations.models.alerts import AlertState
 from integrations.models.connections import DISPATCHABLE_STATUSES, Connection
+from integrations.models.exports import ExportFile, ExportSequence, SourceExport
 from integrations.models.runs import KnownMinor, OutcomeDailyCount, RecordOutcome, SyncRun, WebhookEvent
 from integrations.models.store import Contact, ContactSourceLink, Order, OrderLine, Product
 
@@ -11,6 +12,8 @@ __all__ = [
     "Connection",
     "Contact",
     "ContactSourceLink",
+    "ExportFile",
+    "ExportSequence",
     "KnownMinor",
     "Membership",
     "Order",
@@ -18,6 +21,7 @@ __all__ = [
     "OutcomeDailyCount",
     "Product",
     "RecordOutcome",
+    "SourceExport",
     "SyncRun",
     "WebhookEvent",
 ]

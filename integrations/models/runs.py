@@ -104,6 +104,13 @@ class SyncRun(models.Model):
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
 
+    class Phase(models.TextChoices):
+        # A first import (or a long re-import) reads the recent days first, by windows, and
+        # the history after them, by the source's export where it has one.
+        NONE = "", "Whole range"
+        TAIL = "tail", "Recent days"
+        HISTORY = "history", "History"
+
     # Here and below: no index of connection's own where a unique or composite index starts
     # with it (see integrations.models.store.Contact).
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sync_runs", db_index=False)
@@ -126,6 +133,10 @@ class SyncRun(models.Model):
     # its retry is due). A running run without a recent one was interrupted (a stopped or
     # lost worker): the import sweeper publishes it again (integrations.services.heartbeat).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    phase = models.CharField(max_length=10, choices=Phase.choices, blank=True, default="")
+    # The runs queued together (one first import, one re-import): a history's contacts and
+    # orders wait for every age check of their own batch.
+    batch = models.UUIDField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["connection", "stream", "status"])]

@@ -12,6 +12,7 @@ class RollerConfig(AppConfig):
     def ready(self) -> None:
         from integrations.registry import ConnectorSpec, SandboxSpec, connector_register
         from integrations.roller import importer
+        from integrations.roller.exports import EXPORTS, bulk_export_created
         from integrations.roller.handlers import HANDLERS
         from integrations.roller.redaction import event_body_redact
         from integrations.roller.services import (
@@ -27,7 +28,7 @@ class RollerConfig(AppConfig):
                 type="roller",
                 label="ROLLER",
                 description="Guests, bookings and products from ROLLER, the venue management platform.",
-                handlers=dict(HANDLERS),
+                handlers={**HANDLERS, ("BulkExport", "Created"): bulk_export_created},
                 on_activate=roller_activate,
                 on_delete=roller_delete,
                 webhook_urls="integrations.roller.urls",
@@ -40,6 +41,7 @@ class RollerConfig(AppConfig):
                 body_redact=event_body_redact,
                 setup=SETUP,
                 locality=roller_locality,
+                exports=EXPORTS,
                 sandbox=SandboxSpec(
                     label="ROLLER sandbox",
                     default_port=8100,

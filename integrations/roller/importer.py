@@ -11,6 +11,7 @@ plain records (a day of one venue) are handed over together.
 """
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -33,8 +34,9 @@ from integrations.roller.parsing.payloads import (
 )
 from integrations.roller.parsing.records import PayloadError
 from integrations.roller.services import roller_webhook_url
-from integrations.roller.webhooks import webhook_status
+from integrations.roller.webhooks import WEBHOOK_TYPES, WebhookStatus, webhook_status, webhook_update
 
+logger = logging.getLogger(__name__)
 Stream = SyncRun.Stream
 # The pace of the Reporting API calls (integrations.roller.pacing), for duration estimates.
 IMPORT_CALLS_PER_SECOND = pacing.RATES[pacing.REPORTING][0]
@@ -59,11 +61,11 @@ def read_window(connection: Connection, stream: str, start: dt.datetime, end: dt
     client = _client(connection)
     tz = client.time_zone or connection_zone(connection)
     if stream == Stream.AGES:
-        return _waivers(client.iter_signed_waivers(start, end), tz)
+        return waivers_read(client.iter_signed_waivers(start, end), tz)
     if stream == Stream.CONTACTS:
-        return _contacts(client.iter_customers(start, end), tz, country=connection_country(connection))
+        return contacts_read(client.iter_customers(start, end), tz, country=connection_country(connection))
     if stream == Stream.ORDERS:
-        return _orders(client.iter_booking_items(start, end), tz, currency=connection_currency(connection))
+        return orders_read(client.iter_booking_items(start, end), tz, currency=connection_currency(connection))
     raise ValueError(f"ROLLER has no window of {stream}.")
 
 
@@ -107,13 +109,31 @@ def check_webhook(connection: Connection) -> str | None:
     expected = roller_webhook_url(connection=connection)
     if status.url and status.url != expected:
         return f"ROLLER posts our webhook to {status.url}, not to this site ({expected}). {REGISTER_AGAIN}"
+    webhook_subscriptions_update(connection=connection, status=status)
     return None
 
 
-# --- one window per stream ------------------------------------------------------------------
+def webhook_subscriptions_update(*, connection: Connection, status: WebhookStatus) -> bool:
+    """A webhook registered before we subscribed to bulk exports is updated in place (ROLLER's
+    Update webhook, same address and key): every active connection gets it within one round of
+    the beat's webhook check, and one that has it is left alone. True when it was updated."""
+    missing = set(WEBHOOK_TYPES) - set(status.subscribed)
+    if not missing:
+        return False
+    roller = connection.roller
+    webhook_update(
+        client=_client(connection), webhook_id=roller.webhook_id, url=status.url or roller_webhook_url(connection=connection),
+        api_key=str(roller.webhook_key),
+    )  # fmt: skip
+    logger.info("connection %s: ROLLER webhook %s now also subscribes to %s", connection.pk, roller.webhook_id,
+                ", ".join(sorted(missing)))  # fmt: skip
+    return True
 
 
-def _waivers(rows: Iterable[Mapping], tz: ZoneInfo) -> RecordBatch:
+# --- rows of a stream (a window's pages, a bulk file's batch) ------------------------------------------------------------------
+
+
+def waivers_read(rows: Iterable[Mapping], tz: ZoneInfo) -> RecordBatch:
     records = RecordBatch()
     for row in rows:
         records.records_seen += 1
@@ -126,7 +146,7 @@ def _waivers(rows: Iterable[Mapping], tz: ZoneInfo) -> RecordBatch:
     return records
 
 
-def _contacts(rows: Iterable[Mapping], tz: ZoneInfo, *, country: str) -> RecordBatch:
+def contacts_read(rows: Iterable[Mapping], tz: ZoneInfo, *, country: str) -> RecordBatch:
     records = RecordBatch()
     for row in rows:
         records.records_seen += 1
@@ -139,7 +159,7 @@ def _contacts(rows: Iterable[Mapping], tz: ZoneInfo, *, country: str) -> RecordB
     return records
 
 
-def _orders(rows: Iterable[Mapping], tz: ZoneInfo, *, currency: str) -> RecordBatch:
+def orders_read(rows: Iterable[Mapping], tz: ZoneInfo, *, currency: str) -> RecordBatch:
     """Rows are one per booking item: grouped by booking over the whole window, since a
     booking's rows may straddle pages."""
     records = RecordBatch()

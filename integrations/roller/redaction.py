@@ -19,6 +19,7 @@ from django.utils import timezone
 from integrations.locality import connection_zone
 from integrations.minors import is_minor, minor_is_known, minor_remember
 from integrations.models import WebhookEvent
+from integrations.roller.bulk_files import presigned_url_display
 from integrations.roller.parsing.payloads import parse_customer_detail
 from integrations.roller.parsing.records import PayloadError
 
@@ -91,6 +92,19 @@ def waiver_body_redact(body: str, *, minor_guest_ids: Collection[str] = ()) -> s
     return _rewrite(body, redact)
 
 
+def bulk_body_redact(body: str) -> str:
+    """A bulk export's body without the presigned URLs' queries: whoever has a URL has the file."""
+
+    def redact(data: Any) -> None:
+        if isinstance(data, dict) and isinstance(data.get("preSignedUrls"), list):
+            data["preSignedUrls"] = [
+                presigned_url_display(u) if isinstance(u, str) else u for u in data["preSignedUrls"]
+            ]
+
+    redacted = _rewrite(body, redact)
+    return redacted if "X-Amz-" not in redacted else ""
+
+
 def event_body_redact(event: WebhookEvent) -> str:
     """The body a failed event keeps: a booking's without ticket names, a waiver's without its
     minors' records, a guest's without personal data when they are a minor (or unreadable). A
@@ -101,6 +115,8 @@ def event_body_redact(event: WebhookEvent) -> str:
         return booking_body_redact(event.body)
     if kind == "signedwaiver":
         return waiver_body_redact(event.body)
+    if kind == "bulkexport":
+        return bulk_body_redact(event.body)
     if kind == "customer":
         minor_id = _minor_guest(event)
         if minor_id is None:

@@ -19,11 +19,13 @@ class WebhookStatus:
     exists: bool
     enabled: bool
     url: str
+    subscribed: tuple[str, ...] = ()  # the webhook types ROLLER has for it ("bulkExport", ...)
 
 
 def webhook_configuration(*, url: str, api_key: str) -> dict:
     """What we subscribe to: bookings with their tickets (to link waivers, never to read names),
-    guests, and signed waivers (to recognise minors)."""
+    guests, signed waivers (to recognise minors), and bulk exports (a first import's history;
+    ROLLER sends them to every subscriber at the venue, so those not ours are skipped)."""
     return {
         "url": url,
         # ROLLER's default is false: a webhook registered without it never fires.
@@ -36,8 +38,13 @@ def webhook_configuration(*, url: str, api_key: str) -> dict:
             },
             "customer": {"events": ["Created", "Updated"]},
             "signedWaiver": {"events": ["Created"]},
+            "bulkExport": {"events": ["Created"]},
         },
     }
+
+
+# The webhook types our configuration subscribes to (its `webhooks` keys).
+WEBHOOK_TYPES = tuple(webhook_configuration(url="", api_key="")["webhooks"])
 
 
 def webhook_register(*, client: RollerClient, url: str, api_key: str) -> str:
@@ -60,10 +67,16 @@ def webhook_status(*, client: RollerClient, webhook_id: str) -> WebhookStatus:
     for webhook in client.list_webhooks():
         if isinstance(webhook, dict) and str(webhook.get("webhookId", "")) == str(webhook_id):
             configuration = webhook.get("configuration") or {}
+            webhooks = configuration.get("webhooks") or {}
             return WebhookStatus(
                 exists=True,
                 enabled=configuration.get("enabled") is True,
                 url=str(configuration.get("url") or ""),
+                subscribed=tuple(
+                    name for name, value in webhooks.items() if isinstance(value, dict) and value.get("events")
+                )
+                if isinstance(webhooks, dict)
+                else (),
             )
     return WebhookStatus(exists=False, enabled=False, url="")
 

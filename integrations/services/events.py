@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations.errors import ConnectionBrokenError, RecordError, TransientError
+from integrations.errors import ConnectionBrokenError, EventSkipped, RecordError, TransientError
 from integrations.models import DISPATCHABLE_STATUSES, Connection, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
 from integrations.registry import connector_get, handler_for
@@ -180,6 +180,16 @@ def _process(event: WebhookEvent) -> ProcessResult:
                 # Exactly once: the handler's writes commit only with this task's claim.
                 raise ClaimLostError
         return ProcessResult(Status.PROCESSED)
+    except EventSkipped as exc:
+        # Stored and left alone with its reason; its body as the connector redacts it.
+        kept = _body_kept(event)
+        with transaction.atomic():
+            _outcome(event, Outcome.SKIPPED, exc.reason, str(exc))
+            _finish(
+                event, status=Status.SKIPPED, reason=exc.reason, last_error=str(exc), processed_at=timezone.now(),
+                raw_body=None, **kept,
+            )  # fmt: skip
+        return ProcessResult(Status.SKIPPED)
     except ClaimLostError:
         logger.warning("webhook event %s was taken over by another task; this one's writes are undone", event.pk)
         return ProcessResult("not_claimed")

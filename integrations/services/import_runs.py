@@ -9,19 +9,21 @@ reconciliation queued meanwhile waits its turn.
 
 import datetime as dt
 import logging
+import uuid
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from integrations.errors import SyncError
-from integrations.import_plan import WINDOWED, first_import_plan
+from integrations.import_plan import WINDOWED, PlanStep, first_import_plan
 from integrations.locality import connection_zone
-from integrations.models import DISPATCHABLE_STATUSES, Connection, SyncRun
+from integrations.models import DISPATCHABLE_STATUSES, Connection, ExportSequence, SourceExport, SyncRun
 from integrations.publishing import task_publish
+from integrations.selectors.history import stream_may_go
 from integrations.services.heartbeat import runs_interrupted
 from integrations.services.products_sync import products_sync_busy
-from integrations.windows import local_midnight, windows_count
+from integrations.windows import local_midnight, month_slices, windows_count
 
 logger = logging.getLogger(__name__)
 Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status
@@ -37,6 +39,9 @@ def first_import_start(*, connection: Connection, now: dt.datetime | None = None
     runs = runs_queue(
         connection=connection, kind=Kind.FIRST_IMPORT, plan=first_import_plan(connection=connection, now=now)
     )
+    if any(hasattr(run, "export") for run in runs):
+        # Asked at once: the source generates the history while the tail is read.
+        transaction.on_commit(lambda: exports_request_publish(connection_id=connection.pk))
     imports_continue(connection=connection)
     return runs
 
@@ -81,31 +86,64 @@ def reimport_request(*, connection: Connection, start: dt.date, end: dt.date) ->
 
 
 def runs_queue(*, connection: Connection, kind: str, plan: list[tuple]) -> list[SyncRun]:
+    """A run per step of the plan (PlanStep, or (stream, start, end)), one batch; a step read by
+    the source's export gets its export with a row per expected sequence."""
     tz = connection_zone(connection)
-    runs = []
-    for stream, start, end in plan:
-        total = 1 if start is None else windows_count(start, end, tz)
-        runs.append(
-            SyncRun.objects.create(
-                connection=connection,
-                stream=stream,
-                kind=kind,
-                status=Status.QUEUED,
-                window_start=start,
-                window_end=end,
-                cursor=start,
-                windows_total=total,
-            )
+    runs, batch = [], uuid.uuid4()
+    for step in plan:
+        step = PlanStep(*step)
+        total = 1 if step.start is None else windows_count(step.start, step.end, tz)
+        run = SyncRun.objects.create(
+            connection=connection,
+            stream=step.stream,
+            kind=kind,
+            status=Status.QUEUED,
+            window_start=step.start,
+            window_end=step.end,
+            cursor=step.start,
+            windows_total=0 if step.by_export else total,
+            phase=step.phase,
+            batch=batch,
         )
+        if step.by_export:
+            run.export = export_create(run=run)
+        runs.append(run)
     return runs
+
+
+def export_create(*, run: SyncRun) -> SourceExport:
+    """The export of a history run, with a row per expected sequence (one per calendar month)."""
+    tz = connection_zone(run.connection)
+    start, end = run.window_start.astimezone(tz).date(), run.window_end.astimezone(tz).date()
+    export = SourceExport.objects.create(
+        connection=run.connection, sync_run=run, stream=run.stream, start_date=start, end_date=end
+    )
+    ExportSequence.objects.bulk_create(
+        ExportSequence(export=export, number=number, month_start=first, month_end=upto)
+        for number, (first, upto) in enumerate(month_slices(start, end), start=1)
+    )
+    return export
+
+
+def exports_request_publish(*, connection_id: int) -> None:
+    try:
+        task_publish("integrations.tasks_sync.request_exports", args=[connection_id], retry=False)
+    except Exception as exc:  # noqa: BLE001 - the broker may be down; the exports sweep asks
+        logger.warning("could not publish the export requests of connection %s (%s)", connection_id, exc)
 
 
 def chain_runs(connection: Connection) -> QuerySet[SyncRun]:
     """The runs a connection works through one at a time (scheduled and manual product syncs
-    are not among them: they have a lock of their own, integrations.services.products_sync)."""
-    return SyncRun.objects.filter(connection=connection).filter(
-        Q(stream__in=WINDOWED, kind__in=[Kind.FIRST_IMPORT, Kind.MANUAL, Kind.RECONCILIATION])
-        | Q(stream=Stream.PRODUCTS, kind=Kind.FIRST_IMPORT)
+    are not among them: they have a lock of their own, integrations.services.products_sync;
+    nor are runs read from the source's export, driven by its webhooks: a run whose export
+    fell back to windows is one again)."""
+    return (
+        SyncRun.objects.filter(connection=connection)
+        .filter(
+            Q(stream__in=WINDOWED, kind__in=[Kind.FIRST_IMPORT, Kind.MANUAL, Kind.RECONCILIATION])
+            | Q(stream=Stream.PRODUCTS, kind=Kind.FIRST_IMPORT)
+        )
+        .filter(Q(export__isnull=True) | Q(export__status=SourceExport.Status.FELL_BACK))
     )
 
 
@@ -125,6 +163,8 @@ def imports_continue(*, connection: Connection) -> SyncRun | None:
         for run in chain.filter(status=Status.QUEUED).order_by("pk"):
             if run.window_end is not None and (run.kind, run.window_end) in failed:
                 continue
+            if not stream_may_go(run):
+                continue  # a history's contacts or orders wait for their batch's age checks
             now = timezone.now()
             if run.stream == Stream.PRODUCTS and products_sync_busy(connection=connection, exclude_pk=run.pk):
                 SyncRun.objects.filter(pk=run.pk).update(

@@ -25,6 +25,7 @@ from integrations.models import DISPATCHABLE_STATUSES, Connection, SyncRun
 from integrations.records import RecordBatch
 from integrations.registry import connector_get
 from integrations.services.contacts import contacts_linked
+from integrations.services.exports import batch_progressed
 from integrations.services.import_runs import imports_continue, window_publish
 from integrations.services.ingest import batches, ingest
 from integrations.services.products_sync import products_sync_execute
@@ -65,12 +66,12 @@ def _window_process(run: SyncRun, *, attempt: int) -> StepResult:
     end = window_end(start, run.window_end, connection_zone(connection))
     try:
         records = spec.read_window(connection, run.stream, start, end)
-        records.people = _holders_read(spec, connection, records)
+        records.people = holders_read(spec, connection, records)
         with transaction.atomic():
             counts = window_ingest(sync_run=run, records=records)
             finished = _advance(run, start=start, end=end, counts=counts, seen=records.records_seen)
             transaction.on_commit(
-                (lambda: imports_continue(connection=connection))
+                (lambda: _finished(run))
                 if finished
                 else (lambda: window_publish(sync_run_id=run.pk))
             )
@@ -88,6 +89,14 @@ def _window_process(run: SyncRun, *, attempt: int) -> StepResult:
     return StepResult(Status.SUCCEEDED if finished else "continued")
 
 
+def _finished(run: SyncRun) -> None:
+    """The chain goes on; a history's run also lets the export files waiting for it go."""
+    if run.phase == SyncRun.Phase.HISTORY:
+        batch_progressed(connection=run.connection, batch=run.batch)
+    else:
+        imports_continue(connection=run.connection)
+
+
 def window_ingest(*, sync_run: SyncRun, records: RecordBatch) -> Counter:
     """One window through the ingest path, a thousand records at a time; returns the counts.
     The caller holds the transaction."""
@@ -98,7 +107,7 @@ def window_ingest(*, sync_run: SyncRun, records: RecordBatch) -> Counter:
     return counts
 
 
-def _holders_read(spec, connection: Connection, records: RecordBatch) -> dict:
+def holders_read(spec, connection: Connection, records: RecordBatch) -> dict:
     """The booking holders the store does not know, read from the source (outside the
     transaction: it is HTTP). Known minors are not even asked for."""
     ids = {order.holder_source_id for order in records.orders if order.holder_source_id}

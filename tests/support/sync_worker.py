@@ -8,10 +8,13 @@ executed (they publish the next window), a retry put back with its attempt count
 import time
 from dataclasses import dataclass, field
 
+from integrations.models import Connection
+from integrations.services.export_files import export_file_process
+from integrations.services.exports import exports_request
 from integrations.services.import_windows import import_window_process
 from integrations.services.products_sync import products_sync_run
 from integrations.services.reconciliation import webhook_check
-from integrations.tasks_sync import check_webhook, import_window, sync_products
+from integrations.tasks_sync import check_webhook, import_export_file, import_window, request_exports, sync_products
 
 
 @dataclass
@@ -24,7 +27,7 @@ class SyncWorker:
     sleep_on_retry: float = 0.0
 
     def install(self, monkeypatch) -> "SyncWorker":
-        for task in (import_window, sync_products, check_webhook):
+        for task in (import_window, sync_products, check_webhook, request_exports, import_export_file):
             monkeypatch.setattr(
                 task, "apply_async", lambda args, name=task.name, **kwargs: self.queue.append((name, args[0], 0))
             )
@@ -43,9 +46,13 @@ class SyncWorker:
                 result = import_window_process(sync_run_id=object_id, attempt=attempt)
             elif name == sync_products.name:
                 result = products_sync_run(sync_run_id=object_id, attempt=attempt)
+            elif name == request_exports.name:
+                accepted = exports_request(connection=Connection.objects.get(pk=object_id))
+                self.done.append((name, object_id, f"requested {accepted}"))
+                return "requested"
+            elif name == import_export_file.name:
+                result = export_file_process(file_id=object_id, task_id=f"test-{object_id}-{attempt}")
             else:
-                from integrations.models import Connection
-
                 webhook_check(connection=Connection.objects.get(pk=object_id))
                 self.done.append((name, object_id, "checked"))
                 return "checked"

@@ -9,6 +9,7 @@ SUBSCRIBED = (
     "Bookings: created, updated and cancelled",
     "Guests: created and updated",
     "Signed waivers: created (to recognise minors)",
+    "Bulk exports: created (the first import's history, in minutes)",
 )
 
 

@@ -1,0 +1,121 @@
+"""One export file read through the one ingest path, a batch at a time, resumable.
+
+The connector streams the file from its URL (ExportSpec.file_batches) and hands over about a
+thousand rows at a time as plain records; each batch is ingested and the file's row cursor
+moved in one transaction. So a worker killed in the middle of a file leaves the batches before
+committed and the one it was in rolled back: the next reader streams the file again from its
+URL past `rows_done` rows. No gap, no double count, and no file on a worker's disk between
+tasks.
+
+A file is claimed by its task (a conditional update): the same task redelivered after its
+worker died takes it back at once; another takes it only after its heartbeat went stale.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from integrations.errors import ConnectionBrokenError, ExportFileGone, TransientError
+from integrations.models import DISPATCHABLE_STATUSES, ExportFile, ExportSequence, SyncRun
+from integrations.registry import connector_get
+from integrations.selectors.history import stream_may_go
+from integrations.services.connection_status import connection_credentials_refused
+from integrations.services.exports import export_progressed, file_claim_stale, sequence_fall_back
+from integrations.services.import_windows import holders_read, window_ingest
+
+logger = logging.getLogger(__name__)
+File = ExportFile.Status
+
+
+@dataclass(frozen=True)
+class FileResult:
+    status: str
+    retry_in: float | None = None
+
+
+class _ClaimLost(Exception):
+    """Another task took the file over: this one's batch rolls back."""
+
+
+def export_file_process(*, file_id: int, task_id: str) -> FileResult:
+    """Reads the file from its cursor to its end; returns what happened."""
+    file = ExportFile.objects.select_related("sequence__export__sync_run__connection").filter(pk=file_id).first()
+    if file is None or file.status not in (File.WAITING, File.RUNNING):
+        return FileResult("not_waiting")
+    export = file.sequence.export
+    run, connection = export.sync_run, export.connection
+    if connection.status not in DISPATCHABLE_STATUSES:
+        return FileResult("deferred")  # paused or refused: the sweep hands it out again later
+    if not stream_may_go(run):
+        return FileResult("waiting")  # handed out again when the age checks are read
+    if not _claim(file, task_id):
+        return FileResult("not_claimed")
+    spec = connector_get(connection.connector_type)
+    try:
+        for rows, batch in spec.exports.file_batches(connection, export.stream, file.url, file.rows_done):
+            batch.people = holders_read(spec, connection, batch)
+            with transaction.atomic():
+                if not ExportFile.objects.filter(pk=file.pk, claimed_by=task_id, status=File.RUNNING).update(
+                    rows_done=F("rows_done") + rows,
+                    records_seen=F("records_seen") + batch.records_seen,
+                    heartbeat_at=timezone.now(),
+                ):
+                    raise _ClaimLost
+                _run_count(run, window_ingest(sync_run=run, records=batch), seen=batch.records_seen)
+    except _ClaimLost:
+        return FileResult("not_claimed")
+    except ExportFileGone as exc:
+        ExportFile.objects.filter(pk=file.pk).update(status=File.EXPIRED, error=str(exc)[:500], claimed_by="")
+        sequence_fall_back(sequence=file.sequence, reason=str(exc))
+        return FileResult(File.EXPIRED)
+    except ConnectionBrokenError as exc:
+        # Re-checked by itself (integrations.services.credentials); the sweep hands the file out
+        # again once the connection is active, and it goes on from its cursor.
+        _release(file, task_id, str(exc))
+        connection_credentials_refused(connection=connection, reason=str(exc))
+        return FileResult("deferred")
+    except TransientError as exc:
+        _release(file, task_id, str(exc))
+        return FileResult("retry", retry_in=exc.retry_after or 30.0)
+    with transaction.atomic():
+        finished = ExportFile.objects.filter(pk=file.pk, claimed_by=task_id, status=File.RUNNING).update(
+            status=File.DONE, finished_at=timezone.now(), error=""
+        )
+        if finished and not ExportFile.objects.filter(sequence=file.sequence).exclude(status=File.DONE).exists():
+            ExportSequence.objects.filter(pk=file.sequence_id, status=ExportSequence.Status.ARRIVED).update(
+                status=ExportSequence.Status.DONE
+            )
+    export_progressed(export_id=export.pk)
+    return FileResult(File.DONE if finished else "not_claimed")
+
+
+def _claim(file: ExportFile, task_id: str) -> bool:
+    """Waiting, or this very task redelivered (its worker died), or a reader gone quiet."""
+    now = timezone.now()
+    stale = now - file_claim_stale()
+    claimable = Q(status=File.WAITING) | Q(status=File.RUNNING) & (
+        Q(claimed_by=task_id) | Q(claimed_by="") | Q(heartbeat_at__lt=stale) | Q(heartbeat_at=None)
+    )
+    return bool(
+        ExportFile.objects.filter(claimable, pk=file.pk).update(
+            status=File.RUNNING, claimed_by=task_id, heartbeat_at=now
+        )
+    )
+
+
+def _release(file: ExportFile, task_id: str, error: str) -> None:
+    ExportFile.objects.filter(pk=file.pk, claimed_by=task_id).update(
+        claimed_by="", heartbeat_at=None, error=error[:500]
+    )
+
+
+def _run_count(run: SyncRun, counts, *, seen: int) -> None:
+    """Adds a batch's counts to the run, inside the batch's transaction (the row is locked)."""
+    locked = SyncRun.objects.select_for_update().only("counts", "records_seen").get(pk=run.pk)
+    stored = locked.counts or {}
+    for key, count in counts.items():
+        stored[key] = stored.get(key, 0) + count
+    SyncRun.objects.filter(pk=run.pk).update(counts=stored, records_seen=F("records_seen") + seen)
