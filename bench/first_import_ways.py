@@ -169,9 +169,6 @@ def _connection(url: str, lookback_days: int):
 
 
 def _watch(way: dict, url: str, *, worker_pgid: int, timing: Path) -> dict:
-    from django.utils import timezone
-
-    from integrations.models import Contact, Order, SyncRun, WebhookEvent
     from integrations.roller.sandbox.control_client import SandboxControl
     from integrations.services.connections import connection_activate
 
@@ -180,20 +177,53 @@ def _watch(way: dict, url: str, *, worker_pgid: int, timing: Path) -> dict:
         control.configure(**way["switches"])
     connection = _connection(url, way["lookback_days"])
     before = control.stats()
-    activated = timezone.now()
-    recent_since = activated - dt.timedelta(days=RECENT_DAYS)
+    started = time.time()
+    connection_activate(connection=connection)
+    seen = import_watch(
+        connection, control, started=started, worker_pgid=worker_pgid,
+        bulk_grace=way["bulk_grace"] if way.get("bulk") else None, timeout=way["timeout"],
+    )  # fmt: skip
+    stopped, last_state, exports = seen["stopped"], seen["last_state"], seen["exports"]
+    after = control.stats()
+
+    def delta(key: str) -> int:
+        return after["calls"].get(key, 0) - before["calls"].get(key, 0)
+
+    rows = last_state[0] + last_state[1]
+    write_seconds = ingest_seconds(timing)
+    by_path = {k: v - before["callsByPath"].get(k, 0) for k, v in after["callsByPath"].items()}
+    return {
+        "label": way["label"], "stopped": stopped, "wall_seconds": seen["wall_seconds"],
+        "reporting_calls": delta("reporting"), "rest_calls": delta("rest"), "calls_by_path": by_path,
+        "usage_units": after["usageUnits"] - before["usageUnits"],
+        "rate_limited": after["rateLimited"] - before["rateLimited"],
+        "rows": rows, "write_seconds": write_seconds, "rows_per_second": rows / write_seconds if write_seconds else 0,
+        "worker_peak_mb": seen["worker_peak_mb"], "recent_orders": seen["recent_orders"],
+        "recent_orders_seconds": seen["recent_orders_seconds"],
+        "bulk_exports": [{k: e[k] for k in ("exportType", "sequenceTotal", "usageUnits")} for e in exports],
+        "largest_file_mb": max((b for e in exports for b in e.get("fileBytes", [])), default=0) / 1e6,
+        "runs": [{"stream": r.stream, "status": r.status, "seconds": (r.finished_at - r.started_at).total_seconds()
+                  if r.finished_at and r.started_at else None} for r in connection.sync_runs.all()],
+    }  # fmt: skip
+
+
+def import_watch(
+    connection, control, *, started: float, worker_pgid: int | None, bulk_grace: float | None, timeout: float
+) -> dict:
+    """Watches the store from `started` (epoch seconds, the activation) until the first import
+    is done (see the module's docstring), stopped (`bulk_grace`, `timeout`); returns what it saw."""
+    from integrations.models import Contact, Order, SyncRun, WebhookEvent
+
+    recent_since = dt.datetime.fromtimestamp(started, dt.UTC) - dt.timedelta(days=RECENT_DAYS)
     runs = SyncRun.objects.filter(connection=connection)
     pending_events = WebhookEvent.objects.filter(connection=connection, status__in=["received", "processing", "failed"])
-    started = time.monotonic()
-    connection_activate(connection=connection)
-
     recent_history: list[tuple[float, int]] = []
     peaks: dict[int, float] = {}
     last_state, last_change, exports, stopped = None, 0.0, [], ""
     while True:
         time.sleep(POLL)
-        elapsed = time.monotonic() - started
-        for pid, mb in group_peak_rss_mb(worker_pgid).items():
+        elapsed = time.time() - started
+        for pid, mb in group_peak_rss_mb(worker_pgid).items() if worker_pgid else ():
             peaks[pid] = max(peaks.get(pid, 0.0), mb)
         recent = Order.objects.filter(connection=connection, ordered_at__gte=recent_since).count()
         if not recent_history or recent_history[-1][1] != recent:
@@ -208,34 +238,19 @@ def _watch(way: dict, url: str, *, worker_pgid: int, timing: Path) -> dict:
         sent = all(len(e["delivered"]) == e["sequenceTotal"] for e in exports)
         if ended and not state[3] and sent and elapsed - last_change >= SETTLE:
             break
-        if way.get("bulk") and not exports and elapsed > way["bulk_grace"]:
-            stopped = f"no bulk export requested within {way['bulk_grace']:g} s: this tree imports by windows"
+        if bulk_grace is not None and not exports and elapsed > bulk_grace:
+            stopped = f"no bulk export requested within {bulk_grace:g} s: this tree imports by windows"
             break
-        if elapsed > way["timeout"]:
-            stopped = f"not finished within the timeout of {way['timeout']:g} s"
+        if elapsed > timeout:
+            stopped = f"not finished within the timeout of {timeout:g} s"
             break
-    after = control.stats()
-
-    def delta(key: str) -> int:
-        return after["calls"].get(key, 0) - before["calls"].get(key, 0)
-
-    # The count only grows (a fresh store): its last change is when the last of those orders came.
-    finished_recent = recent_history[-1][0] if recent_history else None
-    rows = last_state[0] + last_state[1]
-    write_seconds = ingest_seconds(timing)
-    by_path = {k: v - before["callsByPath"].get(k, 0) for k, v in after["callsByPath"].items()}
     return {
-        "label": way["label"], "stopped": stopped, "wall_seconds": last_change if not stopped else elapsed,
-        "reporting_calls": delta("reporting"), "rest_calls": delta("rest"), "calls_by_path": by_path,
-        "usage_units": after["usageUnits"] - before["usageUnits"],
-        "rate_limited": after["rateLimited"] - before["rateLimited"],
-        "rows": rows, "write_seconds": write_seconds, "rows_per_second": rows / write_seconds if write_seconds else 0,
-        "worker_peak_mb": max(peaks.values(), default=0.0), "recent_orders": recent_history[-1][1] if recent_history
-        else 0, "recent_orders_seconds": None if stopped else finished_recent,
-        "bulk_exports": [{k: e[k] for k in ("exportType", "sequenceTotal", "usageUnits")} for e in exports],
-        "largest_file_mb": max((b for e in exports for b in e.get("fileBytes", [])), default=0) / 1e6,
-        "runs": [{"stream": r.stream, "status": r.status, "seconds": (r.finished_at - r.started_at).total_seconds()
-                  if r.finished_at and r.started_at else None} for r in runs],
+        "stopped": stopped, "wall_seconds": elapsed if stopped else last_change, "last_state": last_state,
+        "exports": exports, "worker_peak_mb": max(peaks.values(), default=0.0),
+        "recent_orders": recent_history[-1][1] if recent_history else 0,
+        # The count only grows (a fresh store): its last change is when the last of those orders came.
+        "recent_orders_seconds": recent_history[-1][0] if recent_history and not stopped else None,
+        "runs": sorted(set(statuses)),
     }  # fmt: skip
 
 
