@@ -47,7 +47,7 @@ class SandboxSpec:
 @dataclass
 class ExportSpec:
     """A source that exports a stream's history as files announced by webhook, month by month
-    (ROLLER's bulk exports); the core requests, tracks and reads them
+    (a venue system's bulk exports, say); the core requests, tracks and reads them
     (integrations.services.exports).
 
     - request(connection, stream, start_date, end_date): asks for [start_date, end_date) in

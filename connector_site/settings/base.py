@@ -174,8 +174,6 @@ EXPORT_SEQUENCE_WAIT_SECONDS = env.int("EXPORT_SEQUENCE_WAIT_SECONDS", default=3
 # A file being read commits every thousand rows; one silent this long lost its worker and is
 # taken over from its cursor.
 EXPORT_FILE_STALE_SECONDS = env.int("EXPORT_FILE_STALE_SECONDS", default=120)
-# A re-import (or reconciliation) longer than this many days uses the export when it can.
-EXPORT_MIN_DAYS = env.int("EXPORT_MIN_DAYS", default=30)
 
 # ---------------------------------------------------------------------------------------
 # Logging: one line per event, never a secret (see integrations.logging).

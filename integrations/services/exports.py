@@ -98,7 +98,7 @@ def export_sequence_arrive(
     export = exports.filter(status=Export.REQUESTED).filter(Q(process_id="") | Q(process_id=process_id)).first()
     if export is None:
         done = exports.filter(status=Export.DONE, process_id=process_id).first()
-        if done is not None:  # ROLLER delivering a sequence again after it was read: nothing to do
+        if done is not None:  # the source delivering a sequence again after it was read: nothing to do
             return done.sequences.get(number=number)
         fell_back = exports.filter(status=Export.FELL_BACK, process_id__in=["", process_id]).exists()
         if fell_back:

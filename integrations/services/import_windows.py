@@ -71,9 +71,7 @@ def _window_process(run: SyncRun, *, attempt: int) -> StepResult:
             counts = window_ingest(sync_run=run, records=records)
             finished = _advance(run, start=start, end=end, counts=counts, seen=records.records_seen)
             transaction.on_commit(
-                (lambda: _finished(run))
-                if finished
-                else (lambda: window_publish(sync_run_id=run.pk))
+                (lambda: _finished(run)) if finished else (lambda: window_publish(sync_run_id=run.pk))
             )
     except _Superseded:
         return StepResult("duplicate")

@@ -14,7 +14,8 @@ from pathlib import Path
 from integrations.errors import ConnectionBrokenError, RecordError, TransientError
 from integrations.models import RecordOutcome, WebhookEvent
 from integrations.outcomes import Entity, Outcome, Reason
-from integrations.registry import ConnectorSpec, connector_register
+from integrations.records import ContactData, RecordBatch
+from integrations.registry import ConnectorSpec, ExportSpec, connector_register
 
 TYPE = "fake"
 
@@ -46,5 +47,29 @@ def thing_created(event: WebhookEvent) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def export_file_batches(connection, stream: str, url: str, skip: int):
+    """A file `fake-export://<rows>?die_once=<marker>` of that many contacts, a thousand at a time;
+    with a marker, the worker process is killed before the second batch, once."""
+    rows, _, marker = url.removeprefix("fake-export://").partition("?die_once=")
+    for start in range(skip, int(rows), 1000):
+        if marker and start > skip and not Path(marker).exists():
+            Path(marker).write_text("died")
+            os.kill(os.getpid(), signal.SIGKILL)  # in the middle of the file, between two batches
+        ids = range(start, min(start + 1000, int(rows)))
+        yield (
+            len(ids),
+            RecordBatch(
+                records_seen=len(ids), contacts=[ContactData(source_id=f"g{n}", email=f"g{n}@example.com") for n in ids]
+            ),
+        )
+
+
 def register() -> None:
-    connector_register(ConnectorSpec(type=TYPE, label="Fake", handlers={("Thing", "Created"): thing_created}))
+    connector_register(
+        ConnectorSpec(
+            type=TYPE,
+            label="Fake",
+            handlers={("Thing", "Created"): thing_created},
+            exports=ExportSpec(request=lambda *args: None, file_batches=export_file_batches),
+        )
+    )

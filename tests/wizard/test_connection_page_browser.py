@@ -157,9 +157,7 @@ def test_screenshots_of_the_connection_page_with_sandbox_data(
             expect(page.locator("#live")).to_contain_text(f"Booking {activity['bookings'][2]['bookingReference']}")
             expect(page.locator(".cp-reasons")).to_contain_text("On-site sale without an identified customer")
             expect(page.locator(".cp-reasons")).to_contain_text("minor")
-            expect(page.locator(".cp-import")).to_contain_text(
-                f"{progress.windows_done} of {progress.windows_total} days"
-            )
+            expect(page.locator(".cp-import")).to_contain_text(f"{progress.records} record")
             page.screenshot(path=str(SCREENSHOTS / "connection_page.png"), full_page=True)
 
             # A new booking shows up without a reload: htmx polls the live part every 5 s.

@@ -92,7 +92,7 @@ def test_the_estimate_of_the_first_import_is_shown(browser_client, draft, monkey
 
     html = browser_client.get(step_url(draft, "summary")).content.decode()
 
-    assert "Estimated duration: <strong>about 41 minutes</strong> (3660 calls to ROLLER" in html
+    assert "The recent days first: <strong>about 41 minutes</strong> (3660 calls to ROLLER" in html
 
 
 def test_a_running_preview_shows_its_progress_and_is_polled(browser_client, draft, headers, htmx):

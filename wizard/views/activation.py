@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.errors import SyncError
-from integrations.models import Connection, SyncRun
+from integrations.models import Connection
 from integrations.selectors.accounts import connection_for_user
+from integrations.selectors.progress import first_import_progress
 from integrations.services.alerts import alert_recipients
 from integrations.services.connections import connection_activate
 from wizard import steps
@@ -58,14 +59,11 @@ def done(request, public_id):
     connection = connection_for_user(request.user, public_id)
     if steps.is_draft(connection):
         return redirect_to(request, steps.BY_KEY["activate"].url(connection))
-    runs = list(
-        SyncRun.objects.filter(connection=connection, kind=SyncRun.Kind.FIRST_IMPORT).order_by("stream", "-created_at")
-    )
     context = step_context(
         connection,
         "activate",
         **_connector_context(connection),
-        first_import_runs=runs,
+        progress=first_import_progress(connection=connection),
         alert_recipients=alert_recipients(connection),
     )
     return render_page(request, "wizard/done.html", context)

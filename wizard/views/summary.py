@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from integrations.models import Connection
 from integrations.presets import DEFAULT_PRESET
 from integrations.selectors.accounts import connection_for_user
-from integrations.selectors.progress import first_import_estimate
+from integrations.selectors.progress import first_import_estimate, first_import_progress
 from wizard import steps
 from wizard.forms import lookback_label
 from wizard.models import Preview
@@ -61,7 +61,11 @@ def _context(connection: Connection) -> dict:
     return {
         **_preview_context(connection),
         **step_context(
-            connection, "summary", sections=summary_sections(connection), estimate=import_estimate(connection)
+            connection,
+            "summary",
+            sections=summary_sections(connection),
+            estimate=import_estimate(connection),
+            progress=first_import_progress(connection=connection),
         ),
     }
 
@@ -153,7 +157,12 @@ def summary_sections(connection: Connection) -> list[dict]:
 def import_estimate(connection: Connection) -> dict | None:
     """The first import's estimated calls and duration (the imports service's own estimate)."""
     estimate = first_import_estimate(connection=connection)
-    return {"calls": estimate.calls, "seconds": estimate.seconds, "text": duration_text(estimate.seconds)}
+    return {
+        "calls": estimate.calls,
+        "seconds": estimate.seconds,
+        "text": duration_text(estimate.seconds),
+        "exports": estimate.export_text,
+    }
 
 
 def duration_text(seconds: float) -> str:

@@ -14,7 +14,6 @@ from integrations.roller import pacing
 from tests.integrations.roller.sandbox.helpers import ReceiverHandler, WebhookReceiver
 from tests.support.sync_worker import SyncWorker
 
-pytest_plugins = ["tests.fixtures.roller_sandbox"]
 
 
 @pytest.fixture

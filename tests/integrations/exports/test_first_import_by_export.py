@@ -100,15 +100,22 @@ def test_a_redelivered_sequence_is_read_once(sandbox, worker, receiver):
         # ROLLER delivering the same sequence again (a new message id) while the export is read
         assert arrive(worker, connection, dict(body, id=str(uuid.uuid4()))).status == WebhookEvent.Status.PROCESSED
     worker.drain()
-    seen = dict(SyncRun.objects.filter(connection=connection, phase=Phase.HISTORY).values_list("stream", "records_seen"))
+    seen = dict(
+        SyncRun.objects.filter(connection=connection, phase=Phase.HISTORY).values_list("stream", "records_seen")
+    )
     files = ExportFile.objects.filter(sequence__export__connection=connection)
 
     again = arrive(worker, connection, dict(received[0], id=str(uuid.uuid4())))  # and after it was read
     worker.drain()
 
     assert again.status == WebhookEvent.Status.PROCESSED
-    assert dict(SyncRun.objects.filter(connection=connection, phase=Phase.HISTORY).values_list("stream", "records_seen")) == seen
-    assert sum(f.rows_done for f in files) == sum(seen.values()) or seen[Stream.ORDERS] <= sum(f.rows_done for f in files)
+    assert (
+        dict(SyncRun.objects.filter(connection=connection, phase=Phase.HISTORY).values_list("stream", "records_seen"))
+        == seen
+    )
+    assert sum(f.rows_done for f in files) == sum(seen.values()) or seen[Stream.ORDERS] <= sum(
+        f.rows_done for f in files
+    )
     assert files.count() == len({url for body in received for url in body["data"]["preSignedUrls"]})
 
 
@@ -156,7 +163,9 @@ def test_an_expired_file_reads_its_month_by_windows(sandbox, worker, receiver):
     received = wait_for_webhooks(receiver, sequences_expected(connection))
     waivers = [b for b in received if b["data"]["exportType"] == "SignedWaivers" and b["data"]["preSignedUrls"]]
     broken = waivers[0]
-    broken["data"]["preSignedUrls"] = [url.replace("X-Amz-Signature=", "X-Amz-Signature=0") for url in broken["data"]["preSignedUrls"]]
+    broken["data"]["preSignedUrls"] = [
+        url.replace("X-Amz-Signature=", "X-Amz-Signature=0") for url in broken["data"]["preSignedUrls"]
+    ]
     for body in received:
         arrive(worker, connection, body)
     worker.drain()
@@ -165,12 +174,12 @@ def test_an_expired_file_reads_its_month_by_windows(sandbox, worker, receiver):
         export__connection=connection, export__stream=Stream.AGES, number=broken["data"]["sequenceNumber"]
     )
     assert sequence.status == ExportSequence.Status.FELL_BACK
-    month_run = SyncRun.objects.get(
-        connection=connection, stream=Stream.AGES, phase=Phase.HISTORY, export__isnull=True
-    )
+    month_run = SyncRun.objects.get(connection=connection, stream=Stream.AGES, phase=Phase.HISTORY, export__isnull=True)
     assert month_run.status == Status.SUCCEEDED
     assert month_run.window_start.date() <= sequence.month_start
-    assert set(SyncRun.objects.filter(connection=connection, phase=Phase.HISTORY).values_list("status", flat=True)) == {Status.SUCCEEDED}
+    assert set(SyncRun.objects.filter(connection=connection, phase=Phase.HISTORY).values_list("status", flat=True)) == {
+        Status.SUCCEEDED
+    }
 
 
 def test_an_export_that_never_comes_falls_back_to_windows_after_the_bound(sandbox, worker, receiver, settings):
@@ -182,4 +191,33 @@ def test_an_export_that_never_comes_falls_back_to_windows_after_the_bound(sandbo
     worker.drain()
 
     assert set(SourceExport.objects.filter(connection=connection).values_list("status", flat=True)) == {"fell_back"}
-    assert set(SyncRun.objects.filter(connection=connection, phase=Phase.HISTORY).values_list("status", flat=True)) == {Status.SUCCEEDED}
+    assert set(SyncRun.objects.filter(connection=connection, phase=Phase.HISTORY).values_list("status", flat=True)) == {
+        Status.SUCCEEDED
+    }
+
+
+def test_files_of_contacts_and_orders_wait_until_every_waiver_sequence_is_read(sandbox, worker, receiver):
+    connection = activate(sandbox, worker)
+    worker.drain()
+    received = wait_for_webhooks(receiver, sequences_expected(connection))
+    waivers = [b for b in received if b["data"]["exportType"] == "SignedWaivers"]
+    others = [b for b in received if b["data"]["exportType"] != "SignedWaivers"]
+    history = SyncRun.objects.filter(connection=connection, phase=Phase.HISTORY)
+    before = dict(history.values_list("stream", "records_seen"))
+
+    for body in others + waivers[:-1]:  # every waiver month but one
+        arrive(worker, connection, body)
+    worker.drain()
+
+    files = ExportFile.objects.filter(sequence__export__connection=connection)
+    assert files.filter(sequence__export__stream=Stream.CONTACTS).exists()
+    assert set(files.exclude(sequence__export__stream=Stream.AGES).values_list("status", flat=True)) == {"waiting"}
+    assert {s: n for s, n in history.values_list("stream", "records_seen") if s != Stream.AGES} == {
+        s: n for s, n in before.items() if s != Stream.AGES
+    }
+
+    arrive(worker, connection, waivers[-1])
+    worker.drain()
+
+    assert set(files.values_list("status", flat=True)) == {"done"}
+    assert set(history.values_list("status", flat=True)) == {Status.SUCCEEDED}

@@ -80,7 +80,7 @@ def test_the_registration_subscribes_to_what_the_connector_handles():
     assert hooks["booking"]["include"]["tickets"] is True
     assert hooks["customer"]["events"] == ["Created", "Updated"]
     assert hooks["signedWaiver"]["events"] == ["Created"]
-    assert set(hooks) == {"booking", "customer", "signedWaiver"}
+    assert set(hooks) == {"booking", "customer", "signedWaiver", "bulkExport"}
 
 
 # --- against the sandbox -------------------------------------------------------------------
@@ -103,7 +103,9 @@ def test_register_then_status_then_remove(client):
     webhook_id = webhook_register(client=client, url=url, api_key=API_KEY)
 
     assert isinstance(webhook_id, str) and webhook_id
-    assert webhook_status(client=client, webhook_id=webhook_id) == WebhookStatus(exists=True, enabled=True, url=url)
+    assert webhook_status(client=client, webhook_id=webhook_id) == WebhookStatus(
+        exists=True, enabled=True, url=url, subscribed=("booking", "customer", "signedWaiver", "bulkExport")
+    )
     webhook_remove(client=client, webhook_id=webhook_id)
     status = webhook_status(client=client, webhook_id=webhook_id)
     assert (status.exists, status.enabled) == (False, False)

@@ -78,14 +78,14 @@ def reads(source: FakeSource, stream: str) -> list[tuple[dt.datetime, dt.datetim
 # --- the shape of the first import (scenario 31) ----------------------------------------------
 
 
-def test_the_first_import_reads_waivers_then_products_then_contacts_then_orders_in_venue_days(
+def test_the_first_import_reads_products_then_waivers_then_contacts_then_orders_in_venue_days(
     connection, source, worker
 ):
     worker.call(first_import_start, connection=connection)
     worker.drain()
 
     order = [stream for stream, _start, _end in source.reads]
-    assert order == [Stream.AGES] * 4 + [Stream.PRODUCTS] + [Stream.CONTACTS] * 4 + [Stream.ORDERS] * 3
+    assert order == [Stream.PRODUCTS] + [Stream.AGES] * 4 + [Stream.CONTACTS] * 4 + [Stream.ORDERS] * 3
     for stream, days in ((Stream.AGES, 3), (Stream.CONTACTS, 3), (Stream.ORDERS, 2)):
         run = SyncRun.objects.get(connection=connection, stream=stream)
         windows = reads(source, stream)
@@ -290,8 +290,10 @@ def test_the_estimate_before_activation_counts_the_windows_at_the_paced_rate(sou
     draft = ConnectionFactory(connector_type=TYPE, status=Connection.Status.DRAFT)  # 10 years, 7 days
 
     estimate = first_import_estimate(connection=draft)
-    # Waivers and contacts: 3,650 days and today; products: one list; orders: 7 days and today.
-    assert estimate.calls == 3651 + 1 + 3651 + 8
+    # Products: one list; the tail of waivers, contacts and orders: 7 days and today each; the
+    # history of waivers and contacts (the fake source has no exports): 3,643 days each.
+    assert estimate.calls == 1 + 8 * 3 + 3643 * 2
+    assert estimate.export_requests == 0
     assert estimate.seconds == -(-estimate.calls // 2)  # the fake source is paced at 2 calls a second
     assert not SyncRun.objects.exists()
 
@@ -321,8 +323,8 @@ def test_activation_queues_the_first_import_once(source, worker):
 
     worker.call(connection_activate, connection=draft)
     assert list(SyncRun.objects.order_by("pk").values_list("stream", "kind", "status")) == [
-        (Stream.AGES, Kind.FIRST_IMPORT, Status.RUNNING),
-        (Stream.PRODUCTS, Kind.FIRST_IMPORT, Status.QUEUED),
+        (Stream.PRODUCTS, Kind.FIRST_IMPORT, Status.RUNNING),
+        (Stream.AGES, Kind.FIRST_IMPORT, Status.QUEUED),
         (Stream.CONTACTS, Kind.FIRST_IMPORT, Status.QUEUED),
         (Stream.ORDERS, Kind.FIRST_IMPORT, Status.QUEUED),
     ]
