@@ -69,6 +69,7 @@ ENV = {
     "PYTHONPATH": str(ROOT),
 }
 CLIENT_ID, CLIENT_SECRET = "sandbox-demo-client", "sandbox-demo-secret"
+RESULTS = Path("/tmp/bench_import_ways.json")
 # The bench venue: 90 days of bookings; guests from a year before that.
 GUEST_DAYS, BOOKING_DAYS = 90 + 365 + 2, 91
 
@@ -358,6 +359,7 @@ def both_ways(args) -> None:
             result = json.loads(out.stdout.strip().splitlines()[-1])
             print(f"  {ways_report.how(result)}: {result['wall_seconds']:.0f} s", flush=True)
             results.setdefault(way["label"], []).append(result)
+            RESULTS.write_text(json.dumps(results, indent=1))  # every round's figures, kept as they come
 
     medians = {label: ways_report.median_of(rounds) for label, rounds in results.items()}
     windows = medians.get(ways[0]["label"])
