@@ -15,7 +15,6 @@ from tests.integrations.roller.sandbox.helpers import ReceiverHandler, WebhookRe
 from tests.support.sync_worker import SyncWorker
 
 
-
 @pytest.fixture
 def receiver() -> Iterator[WebhookReceiver]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), ReceiverHandler)
