@@ -84,16 +84,26 @@ def stack_start(env: dict, tmp: Path, *, size: str, anchor: str, sandbox_port: i
     stack.start("gunicorn", [PYTHON, *web, "--log-level", "warning"])
     stack.start("dispatcher", [PYTHON, "manage.py", "dispatch_events", "--poll", "0.1"])
     worker = ["-m", "celery", "-A", "connector_site", "worker", "-Q", "events,imports", "--concurrency", "2"]
-    worker_process = stack.start("worker", [PYTHON, *worker, "--loglevel", "WARNING"])
+    worker_process = stack.start("worker", [PYTHON, *worker, "--loglevel", "INFO"])
     beat = ["-m", "celery", "-A", "connector_site", "beat", "--schedule", str(tmp / "beat-schedule")]
     stack.start("beat", [PYTHON, *beat, "--loglevel", "WARNING"])
     try:
         wait_for(sandbox_port, timeout=180)
         wait_for(web_port)
+        _worker_ready(tmp / "logs" / "worker.log")
     except BaseException:
         stack.stop()
         raise
     return stack, worker_process.pid  # its own session: the group's id is its pid
+
+
+def _worker_ready(log: Path, timeout: float = 120) -> None:
+    """Celery says "ready." once its pool consumes: the activation's first task must not wait for it."""
+    deadline = time.monotonic() + timeout
+    while " ready." not in (log.read_text() if log.exists() else ""):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the Celery worker was not ready within {timeout:g} s (see {log})")
+        time.sleep(0.2)
 
 
 def group_peak_rss_mb(pgid: int) -> dict[int, float]:
