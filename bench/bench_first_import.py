@@ -14,7 +14,10 @@ until the orders of the last 7 days are stored. `--rounds N` starts a fresh stac
 and prints medians.
 
 Run:  .venv/bin/python bench/bench_first_import.py [--rounds 1] [--timeout 900]
-      [--contacts-lookback-days N] [--orders-lookback-days N]
+      [--contacts-lookback-days N] [--orders-lookback-days N] [--bulk-export-delay S]
+The sandbox generates an export's sequences one after another, `bulk_export_delay_seconds`
+(5 s) apart, so the preset's 10-year range (121 months) takes at least 10 minutes there;
+`--bulk-export-delay` sets another delay first, and the summary says which.
 Needs nothing but this repository and its virtualenv.
 """
 
@@ -43,6 +46,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900, help="seconds a first import may take")
     parser.add_argument("--contacts-lookback-days", type=int)
     parser.add_argument("--orders-lookback-days", type=int)
+    parser.add_argument(
+        "--bulk-export-delay", type=float, help="the sandbox's seconds a sequence (default: its own, 5 s), set first"
+    )
     parser.add_argument("--one-round", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one_round:  # a process of its own: Django is set up once a process, on that round's database
@@ -52,6 +58,8 @@ def main() -> None:
     for number in range(1, args.rounds + 1):
         print(f"round {number}…", flush=True)
         command = [PYTHON, __file__, "--one-round", *_lookbacks(args), "--timeout", str(args.timeout)]
+        if args.bulk_export_delay is not None:
+            command += ["--bulk-export-delay", str(args.bulk_export_delay)]
         out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         if out.returncode:
             raise SystemExit(out.stderr[-3000:])
@@ -131,6 +139,10 @@ def _activate_and_watch(env: dict, args, *, web_port: int, sandbox_port: int) ->
     wait_for(sandbox_port, timeout=120)
     wait_for(web_port, timeout=120)
     sandbox = f"http://127.0.0.1:{sandbox_port}"
+    from integrations.roller.sandbox.control_client import SandboxControl
+
+    if args.bulk_export_delay is not None:
+        SandboxControl(sandbox).configure(bulk_export_delay_seconds=args.bulk_export_delay)
     subprocess.run(
         [PYTHON, "manage.py", "roller_connect", "--url", sandbox, *_lookbacks(args)],
         cwd=ROOT, env={**env, "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}"}, check=True, capture_output=True,
@@ -139,7 +151,6 @@ def _activate_and_watch(env: dict, args, *, web_port: int, sandbox_port: int) ->
 
     django.setup()
     from integrations.models import Connection
-    from integrations.roller.sandbox.control_client import SandboxControl
 
     connection = Connection.objects.get()
     seen = import_watch(
