@@ -39,7 +39,7 @@ bench/compare_commits.py) runs only the first part.
 
 Run:  .venv/bin/python bench/bench_import.py [--baseline-guest-days 20] [--baseline-booking-days 4]
       [--rounds 1] [--window-days 90] [--bulk-delays 0,60] [--bulk-grace 180] [--timeout 10800]
-      [--parts write,ways]
+      [--parts write,ways] [--ways windows,bulk,big] [--results /tmp/bench_import_ways.json] [--keep]
 Needs PostgreSQL on 127.0.0.1:5432 (trust auth) and Redis. The first part takes a few minutes;
 the windows way about 5; the bulk way at 60 s a sequence over two hours (121 months, one after
 another, as the sandbox generates them).
@@ -69,7 +69,6 @@ ENV = {
     "PYTHONPATH": str(ROOT),
 }
 CLIENT_ID, CLIENT_SECRET = "sandbox-demo-client", "sandbox-demo-secret"
-RESULTS = Path("/tmp/bench_import_ways.json")
 # The bench venue: 90 days of bookings; guests from a year before that.
 GUEST_DAYS, BOOKING_DAYS = 90 + 365 + 2, 91
 
@@ -279,6 +278,9 @@ def main() -> None:
     parser.add_argument("--bulk-grace", type=float, default=180, help="seconds for a bulk way to request an export")
     parser.add_argument("--timeout", type=float, default=3 * 3600, help="seconds a way may take")
     parser.add_argument("--parts", default="write,ways", help="write (the write path), ways (the two ways)")
+    parser.add_argument("--ways", default="windows,bulk,big", help="which ways: windows, bulk, big (the big file)")
+    parser.add_argument("--results", type=Path, default=Path("/tmp/bench_import_ways.json"), help="figures kept here")
+    parser.add_argument("--keep", action="store_true", help="keep the figures of the ways not run (from --results)")
     args = parser.parse_args()
     if args.worker:
         worker(args.worker)
@@ -349,9 +351,14 @@ def both_ways(args) -> None:
            "lookback_days": 3650, "bulk": True, "bulk_grace": args.bulk_grace, "timeout": args.timeout,
            "switches": {"bulk_export_delay_seconds": 0.0, "bulk_export_file_records": 10**9}}  # fmt: skip
     ways.append(big)
-    results: dict[str, list[dict]] = {}
+    kinds = {"windows": ways[:1], "bulk": ways[1:-1], "big": ways[-1:]}
+    chosen = [way for kind in args.ways.split(",") for way in kinds.get(kind.strip(), [])]
+    # With --keep, the figures of an earlier run stay for the ways not run again.
+    results: dict[str, list[dict]] = json.loads(args.results.read_text()) if args.keep and args.results.exists() else {}
+    for way in chosen:
+        results.pop(way["label"], None)
     for round_no in range(1, args.rounds + 1):
-        for way in ways:
+        for way in chosen:
             print(f"round {round_no}: {way['label']}…", flush=True)
             script = ROOT / "bench" / "first_import_ways.py"
             out = subprocess.run([PYTHON, str(script), json.dumps(way)], cwd=ROOT, capture_output=True, text=True)
@@ -361,7 +368,7 @@ def both_ways(args) -> None:
             result = json.loads(out.stdout.strip().splitlines()[-1])
             print(f"  {ways_report.how(result)}: {result['wall_seconds']:.0f} s", flush=True)
             results.setdefault(way["label"], []).append(result)
-            RESULTS.write_text(json.dumps(results, indent=1))  # every round's figures, kept as they come
+            args.results.write_text(json.dumps(results, indent=1))  # every round's figures, kept as they come
 
     medians = {label: ways_report.median_of(rounds) for label, rounds in results.items()}
     windows = medians.get(ways[0]["label"])
@@ -371,8 +378,8 @@ def both_ways(args) -> None:
         columns.append(windows_x)
     bulk = [medians[w["label"]] for w in ways[1:-1] if w["label"] in medians]
     columns += bulk + ([medians[big["label"]]] if big["label"] in medians else [])
-    print(f"\nThe first import's two ways: ROLLER sandbox with its rate limits on, the whole stack on PostgreSQL "
-          f"(medians of {args.rounds} round(s))")  # fmt: skip
+    print("\nThe first import's two ways: ROLLER sandbox with its rate limits on, the whole stack on PostgreSQL "
+          "(medians of each way's rounds)")  # fmt: skip
     print("\n".join(ways_report.side_by_side(columns)))
     print("\ntargets")
     if windows_x:

@@ -212,8 +212,24 @@ def _watch(way: dict, url: str, *, worker_pgid: int, timing: Path) -> dict:
         "recent_orders_seconds": seen["recent_orders_seconds"],
         "bulk_exports": [{k: e[k] for k in ("exportType", "sequenceTotal", "usageUnits")} for e in exports],
         "largest_file_mb": max((b for e in exports for b in e.get("fileBytes", [])), default=0) / 1e6,
-        "runs": [{"stream": r.stream, "status": r.status, "seconds": (r.finished_at - r.started_at).total_seconds()
-                  if r.finished_at and r.started_at else None} for r in connection.sync_runs.all()],
+        "runs": [_run_figures(run, started=started, lookback_days=way["lookback_days"])
+                 for run in connection.sync_runs.all()],
+    }  # fmt: skip
+
+
+def _run_figures(run, *, started: float, lookback_days: int) -> dict:
+    """A run's seconds, from and to (since the activation), and whether its range is the
+    look-back's (it grows with it) rather than a fixed tail of days."""
+
+    def since(at):
+        return at.timestamp() - started if at else None
+
+    lookback_start = dt.datetime.fromtimestamp(started, dt.UTC) - dt.timedelta(days=lookback_days - 1)
+    return {
+        "stream": run.stream, "status": run.status,
+        "seconds": (run.finished_at - run.started_at).total_seconds() if run.finished_at and run.started_at else None,
+        "from": since(run.started_at), "to": since(run.finished_at),
+        "lookback": run.window_start is not None and run.window_start <= lookback_start,
     }  # fmt: skip
 
 

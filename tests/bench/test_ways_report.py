@@ -36,3 +36,15 @@ def test_records_are_never_extrapolated_and_the_column_says_so():
 
     assert ten_years["rows"] == 5_000
     assert ten_years["extrapolated"] and "extrapolated" in ten_years["label"]
+
+
+def test_a_tail_read_first_stays_as_quick_as_measured():
+    # Tail first (8 days, fixed), then the history over the look-back (grows with it).
+    runs = [
+        {"stream": "orders", "seconds": 20.0, "from": 0.0, "to": 20.0, "lookback": False},
+        {"stream": "contacts", "seconds": 80.0, "from": 20.0, "to": 100.0, "lookback": True},
+    ]
+    ten_years = windows_extrapolated(measured(runs=runs, recent_orders_seconds=20.0), days=90, to_days=3650)
+
+    assert ten_years["recent_orders_seconds"] == 20.0
+    assert ten_years["wall_seconds"] == 20.0 + 80.0 * 3650 / 90
