@@ -67,9 +67,9 @@ def main() -> None:
         print(f"  {_line(rounds[-1])}", flush=True)
     finished = [r["wall_seconds"] for r in rounds if not r["stopped"]]
     recent = [r["recent_orders_seconds"] for r in rounds if r["recent_orders_seconds"] is not None]
-    print(
-        f"\nThe demo's first import on make run's embedded stack (SQLite, file-system broker), {len(rounds)} round(s)"
-    )
+    delay = "its default" if args.bulk_export_delay is None else f"{args.bulk_export_delay:g} s"
+    print(f"\nThe demo's first import on make run's embedded stack (SQLite, file-system broker; the sandbox's "
+          f"bulk export delay a sequence: {delay}), {len(rounds)} round(s)")  # fmt: skip
     for number, r in enumerate(rounds, 1):
         print(f"  round {number}: {_line(r)}")
     if finished and len(finished) == len(rounds):
