@@ -154,6 +154,15 @@ def worker(url: str) -> None:
         queue.append(sync_run_id)
 
     import_runs.window_publish = import_windows.window_publish = publish
+    if hasattr(import_runs, "exports_request_publish"):
+        # A tree with a bulk first import asks for its exports by a task: here at once, in-process.
+        # The sandbox refuses them (bulk exports off), so the history goes by windows as before.
+        from integrations.services import exports as source_exports
+
+        def exports_request_now(*, connection_id: int) -> None:
+            source_exports.exports_request(connection=connection)
+
+        import_runs.exports_request_publish = exports_request_now
 
     started = time.perf_counter()
     import_runs.first_import_start(connection=connection)
@@ -299,6 +308,9 @@ def write_path(args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         print("starting the sandbox with the bench venue (seeding takes a while)…", flush=True)
         sandbox, url = start_sandbox(Path(tmp))
+        from integrations.roller.sandbox.control_client import SandboxControl
+
+        SandboxControl(url).configure(bulk_exports_enabled=False)  # the write path of windows, every tree alike
         try:
             print("ours: the first import of everything, in a worker process…", flush=True)
             out = subprocess.run([PYTHON, __file__, "--worker", url], cwd=ROOT, env=ENV, capture_output=True, text=True)
