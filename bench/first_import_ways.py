@@ -38,7 +38,9 @@ from bench.ingest_timing import ingest_seconds
 from bench.stack import ROOT, Stack, database_create, free_port, wait_for
 
 PYTHON = sys.executable
-DATABASE, REDIS_DB = "bench_ways", 6
+# Two benchmarks at once need their own: BENCH_WAYS_DATABASE (bench_*) and BENCH_WAYS_REDIS_DB.
+DATABASE = os.environ.get("BENCH_WAYS_DATABASE", "bench_ways")
+REDIS_DB = int(os.environ.get("BENCH_WAYS_REDIS_DB", "6"))
 CACHE = Path(os.environ.get("BENCH_CACHE_DIR", "/tmp/bench_cache"))
 CLIENT_ID, CLIENT_SECRET = "sandbox-demo-client", "sandbox-demo-secret"
 POLL, SETTLE = 0.5, 5.0

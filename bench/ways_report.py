@@ -124,7 +124,10 @@ def target_lines(*, windows_x: dict, bulk: list[dict], big: dict | None) -> list
                      f"{TARGETS['fewer_units']:g}×: {verdict(fewer >= TARGETS['fewer_units'])}); last 7 days of orders "
                      f"in {recent:.0f} s (target < {TARGETS['recent_seconds']:g} s: "
                      f"{verdict(recent < TARGETS['recent_seconds'])})")  # fmt: skip
-    if big is None or big["stopped"] or not big["bulk_exports"]:
+    if big and big["stopped"] and big["largest_file_mb"] >= TARGETS["big_file_mb"]:
+        lines.append(f"  worker peak memory {big['worker_peak_mb']:.0f} MB until the run stopped, with a largest file "
+                     f"of {big['largest_file_mb']:.0f} MB (target < {TARGETS['peak_mb']:g} MB; {big['stopped']})")  # fmt: skip
+    elif big is None or big["stopped"] or not big["bulk_exports"]:
         lines.append(f"  worker peak memory with a file ≥ {TARGETS['big_file_mb']:g} MB: not measured"
                      + (f" ({big['stopped']})" if big and big["stopped"] else ""))  # fmt: skip
     else:
