@@ -16,8 +16,33 @@ For ours, "end to end" includes reading the windows over HTTP; "write path" leav
 reading out, as the baseline's figure does. Peak memory is the worker's maximum resident set
 (getrusage), Python, Django and all.
 
+Then the first import's two ways, side by side (issue 14), each on the whole stack with
+ROLLER's rate limits on (bench/first_import_ways.py: gunicorn, dispatcher, beat, a Celery
+worker of two processes; PostgreSQL db bench_ways, Redis db 6):
+
+  windows   - daily reporting windows on the 10-year bench venue (`--size bench10y`: the same
+              guests and booking items over 3,650 days) over a look-back the bench can afford
+              (`--window-days`, 90), then calls, units and seconds extrapolated to 10 years
+              (bench/ways_report.py; records never are), labelled so;
+  bulk      - the first import of all 10 years (look-backs of 3,650 days) at export delays of
+              0 s and 60 s per sequence (`--bulk-delays`). A tree without a bulk first import
+              requests no export: after `--bulk-grace` seconds the way stops and says so;
+  big file  - the bulk way on `--size bench1m` anchored on the first of this month with files
+              unsplit (`bulk_export_file_records`): one file of about 170 MB, for the worker's
+              peak memory.
+
+For each: wall time, ROLLER calls, usage units (from /_sim/stats, as ROLLER counts them), rows
+a second on the write path, worker peak memory (VmHWM of the worker's processes), and the time
+from activation until the orders of the last 7 days are stored; then each target beside its
+figure. `--rounds N` runs the ways N times and prints medians. BENCH_IMPORT_WAYS=off (set by
+bench/compare_commits.py) runs only the first part.
+
 Run:  .venv/bin/python bench/bench_import.py [--baseline-guest-days 20] [--baseline-booking-days 4]
-Needs PostgreSQL on 127.0.0.1:5432 (trust auth). Takes a few minutes.
+      [--rounds 1] [--window-days 90] [--bulk-delays 0,60] [--bulk-grace 180] [--timeout 10800]
+      [--parts write,ways] [--ways windows,bulk,big] [--results /tmp/bench_import_ways.json] [--keep]
+Needs PostgreSQL on 127.0.0.1:5432 (trust auth) and Redis. The first part takes a few minutes;
+the windows way about 5; the bulk way at 60 s a sequence over two hours (121 months, one after
+another, as the sandbox generates them).
 """
 
 import argparse
@@ -129,6 +154,15 @@ def worker(url: str) -> None:
         queue.append(sync_run_id)
 
     import_runs.window_publish = import_windows.window_publish = publish
+    if hasattr(import_runs, "exports_request_publish"):
+        # A tree with a bulk first import asks for its exports by a task: here at once, in-process.
+        # The sandbox refuses them (bulk exports off), so the history goes by windows as before.
+        from integrations.services import exports as source_exports
+
+        def exports_request_now(*, connection_id: int) -> None:
+            source_exports.exports_request(connection=connection)
+
+        import_runs.exports_request_publish = exports_request_now
 
     started = time.perf_counter()
     import_runs.first_import_start(connection=connection)
@@ -247,15 +281,36 @@ def main() -> None:
     parser.add_argument("--worker", metavar="SANDBOX_URL", help=argparse.SUPPRESS)
     parser.add_argument("--baseline-guest-days", type=int, default=20)
     parser.add_argument("--baseline-booking-days", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=1, help="of the two ways; medians are printed")
+    parser.add_argument("--window-days", type=int, default=90, help="the windows way's look-back")
+    parser.add_argument("--bulk-delays", default="0,60", help="seconds per sequence, comma-separated")
+    parser.add_argument("--bulk-grace", type=float, default=180, help="seconds for a bulk way to request an export")
+    parser.add_argument("--timeout", type=float, default=3 * 3600, help="seconds a way may take")
+    parser.add_argument("--parts", default="write,ways", help="write (the write path), ways (the two ways)")
+    parser.add_argument("--ways", default="windows,bulk,big", help="which ways: windows, bulk, big (the big file)")
+    parser.add_argument("--results", type=Path, default=Path("/tmp/bench_import_ways.json"), help="figures kept here")
+    parser.add_argument("--keep", action="store_true", help="keep the figures of the ways not run (from --results)")
     args = parser.parse_args()
     if args.worker:
         worker(args.worker)
         return
+    parts = set(args.parts.split(","))
+    if os.environ.get("BENCH_IMPORT_WAYS", "").lower() in ("off", "0", "false"):
+        parts.discard("ways")
+    if "write" in parts:
+        write_path(args)
+    if "ways" in parts:
+        both_ways(args)
 
+
+def write_path(args) -> None:
     fresh_database()
     with tempfile.TemporaryDirectory() as tmp:
         print("starting the sandbox with the bench venue (seeding takes a while)…", flush=True)
         sandbox, url = start_sandbox(Path(tmp))
+        from integrations.roller.sandbox.control_client import SandboxControl
+
+        SandboxControl(url).configure(bulk_exports_enabled=False)  # the write path of windows, every tree alike
         try:
             print("ours: the first import of everything, in a worker process…", flush=True)
             out = subprocess.run([PYTHON, __file__, "--worker", url], cwd=ROOT, env=ENV, capture_output=True, text=True)
@@ -286,6 +341,65 @@ def main() -> None:
     if autovacuum_off():
         print("note: this PostgreSQL runs with autovacuum off, so the planner never learns the tables grew "
               "(seq scans on big tables, e.g. the order lines' DELETE); production has it on.")  # fmt: skip
+
+
+# --- the two ways ------------------------------------------------------------------------------------
+
+
+def both_ways(args) -> None:
+    from bench import ways_report
+    from bench.first_import_ways import venue_today
+
+    today = dt.date.fromisoformat(venue_today())
+    # Windows all the way: with the sandbox's bulk exports off (403) a tree with a bulk first import
+    # falls back to windows, and one without never asks.
+    ways = [{"label": f"windows, {args.window_days} d", "size": "bench10y", "lookback_days": args.window_days,
+             "bulk": False, "timeout": args.timeout, "switches": {"bulk_exports_enabled": False}}]  # fmt: skip
+    for delay in (float(d) for d in args.bulk_delays.split(",") if d.strip()):
+        ways.append({"label": f"bulk, {delay:g} s/seq", "size": "bench10y", "lookback_days": 3650, "bulk": True,
+                     "switches": {"bulk_export_delay_seconds": delay}, "bulk_grace": args.bulk_grace,
+                     "timeout": args.timeout})  # fmt: skip
+    big = {"label": "bulk, one big file", "size": "bench1m", "anchor_date": today.replace(day=1).isoformat(),
+           "lookback_days": 3650, "bulk": True, "bulk_grace": args.bulk_grace, "timeout": args.timeout,
+           "switches": {"bulk_export_delay_seconds": 0.0, "bulk_export_file_records": 10**9}}  # fmt: skip
+    ways.append(big)
+    kinds = {"windows": ways[:1], "bulk": ways[1:-1], "big": ways[-1:]}
+    chosen = [way for kind in args.ways.split(",") for way in kinds.get(kind.strip(), [])]
+    # With --keep, the figures of an earlier run stay for the ways not run again.
+    results: dict[str, list[dict]] = json.loads(args.results.read_text()) if args.keep and args.results.exists() else {}
+    for way in chosen:
+        results.pop(way["label"], None)
+    for round_no in range(1, args.rounds + 1):
+        for way in chosen:
+            print(f"round {round_no}: {way['label']}…", flush=True)
+            script = ROOT / "bench" / "first_import_ways.py"
+            out = subprocess.run([PYTHON, str(script), json.dumps(way)], cwd=ROOT, capture_output=True, text=True)
+            if out.returncode:
+                print(f"  failed:\n{out.stderr[-3000:]}", flush=True)
+                continue
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"  {ways_report.how(result)}: {result['wall_seconds']:.0f} s", flush=True)
+            results.setdefault(way["label"], []).append(result)
+            args.results.write_text(json.dumps(results, indent=1))  # every round's figures, kept as they come
+
+    medians = {label: ways_report.median_of(rounds) for label, rounds in results.items()}
+    windows = medians.get(ways[0]["label"])
+    columns = [windows] if windows else []
+    windows_x = ways_report.windows_extrapolated(windows, days=args.window_days) if windows else None
+    if windows_x:
+        columns.append(windows_x)
+    bulk = [medians[w["label"]] for w in ways[1:-1] if w["label"] in medians]
+    columns += bulk + ([medians[big["label"]]] if big["label"] in medians else [])
+    print("\nThe first import's two ways: ROLLER sandbox with its rate limits on, the whole stack on PostgreSQL "
+          "(medians of each way's rounds)")  # fmt: skip
+    print("\n".join(ways_report.side_by_side(columns)))
+    print("\ntargets")
+    if windows_x:
+        print("\n".join(ways_report.target_lines(windows_x=windows_x, bulk=bulk, big=medians.get(big["label"]))))
+    delays = [w["switches"]["bulk_export_delay_seconds"] for w in ways[1:-1]]
+    if any(delays):
+        print(f"note: the sandbox generates an export's sequences one after another, so 121 months at "
+              f"{max(delays):g} s each take at least {121 * max(delays) / 60:.0f} minutes.")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ import random
 import secrets
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,7 @@ class Export:
     units: int
     generation: int
     delivered: list[int] = field(default_factory=list)
+    file_bytes: list[int] = field(default_factory=list)  # each file's size, so a bench can print the largest
 
     def public(self) -> dict[str, Any]:
         return {
@@ -78,6 +80,7 @@ class Export:
             "endDate": self.end_date,
             "sequenceTotal": len(self.months),
             "delivered": list(self.delivered),
+            "fileBytes": list(self.file_bytes),
             "usageUnits": self.units,
         }
 
@@ -125,7 +128,7 @@ class BulkExports:
                 offset=request.header("timezone-designators").lower() == "offset",
                 base_url=f"http://{request.header('host', '127.0.0.1')}",
                 months=months,
-                units=sum(usage_units(self._count(export_type, *month)) for month in months),
+                units=export_usage_units(self._count(export_type, *month) for month in months),
                 generation=self._generation,
             )
             self.exports.append(export)
@@ -177,26 +180,31 @@ class BulkExports:
         total = math.ceil(len(rows.records) / size)
         urls = []
         for number in range(1, total + 1):
-            # Rendered a file at a time: a busy month of the bench venue is hundreds of MB as dicts.
+            # Encoded a row at a time: a busy month of the bench venue is hundreds of MB as dicts.
             with store.lock:
                 chunk = [
-                    rows.render(record, export.offset) for record in rows.records[(number - 1) * size : number * size]
+                    json.dumps(rows.render(record, export.offset))
+                    for record in rows.records[(number - 1) * size : number * size]
                 ]
             # Docs: `4-EbqmlvPZW0mA-ZVgfGrgGg-20240501-BookingItems.json`; split files end in `-1`, `-2`, ...
             suffix = f"-{number}" if total > 1 else ""
             name = f"{sequence}-{export.process_id}-{first:%Y%m%d}-{export.export_type}{suffix}.json"
-            body = chunk if config.bulk_export_file_shape == "array" else self._page(chunk)
-            urls.append(self.files.put(export.base_url, name, json.dumps(body).encode()))
+            array, count = "[" + ", ".join(chunk) + "]", len(chunk)  # as json.dumps writes a list
+            del chunk
+            body = (array if config.bulk_export_file_shape == "array" else self._page(array, count)).encode()
+            with self._lock:
+                export.file_bytes.append(len(body))
+            urls.append(self.files.put(export.base_url, name, body))
         return urls
 
-    def _page(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
-        body: dict[str, Any] = {"currentPage": 1, "totalPages": 1, "totalItems": len(rows)}
+    def _page(self, array: str, count: int) -> str:
+        """The rows' JSON array inside the reporting page envelope."""
+        body: dict[str, Any] = {"currentPage": 1, "totalPages": 1, "totalItems": count}
         key = self._app.config.items_per_page_key
         for name in ("itemsPerPage", "itemsPerpage"):
             if key in (name, "both"):
-                body[name] = len(rows)
-        body["items"] = rows
-        return body
+                body[name] = count
+        return json.dumps(body)[:-1] + ', "items": ' + array + "}"
 
 
 def _parse(body: Any) -> tuple[str, dt.date, dt.date] | Errors:
@@ -232,6 +240,11 @@ def month_slices(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
         slices.append((cursor, upto))
         cursor = upto
     return slices
+
+
+def export_usage_units(records_per_month: Iterable[int]) -> int:
+    """What one export costs: the units of each calendar month it touches, added up."""
+    return sum(usage_units(records) for records in records_per_month)
 
 
 def usage_units(records: int) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 
 from .clock import VENUE_TZ
 
-SIZES = ("small", "default", "bench")
+SIZES = ("small", "default", "bench", "bench10y", "bench1m")
 ENUM_STYLES = ("string", "int")
 BOOKING_WRAPPERS = ("none", "booking")
 ITEMS_PER_PAGE_KEYS = ("itemsPerPage", "itemsPerpage", "both")

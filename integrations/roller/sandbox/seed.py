@@ -1,7 +1,9 @@
 """The deterministic venue generator: the same seed, size and anchor give the same venue.
 
 History runs from `days` before the anchor date up to it: guests (some signed waivers for
-their children), then bookings in time order, online and at the POS.
+their children), then bookings in time order, online and at the POS. Most sizes keep three
+in five adults from the year before the history; `bench10y` spreads the bench venue's
+guests, waivers and bookings over ten years, as a venue looks to a 10-year first import.
 """
 
 from __future__ import annotations
@@ -36,12 +38,21 @@ class SeedSize:
     max_minors: int
     bookings: int
     days: int
+    # The share of adults who joined during the history (the others in the year before it).
+    adults_during_share: float = 0.4
 
 
 SIZES = {
     "small": SeedSize(adults=30, waiver_signers=10, max_minors=3, bookings=100, days=14),
     "default": SeedSize(adults=600, waiver_signers=220, max_minors=3, bookings=3000, days=90),
     "bench": SeedSize(adults=72_000, waiver_signers=18_000, max_minors=3, bookings=100_000, days=90),
+    # The bench venue's ~108,000 guests and ~200,000 booking items over 3,650 days (issue 14).
+    "bench10y": SeedSize(
+        adults=72_000, waiver_signers=18_000, max_minors=3, bookings=100_000, days=3650, adults_during_share=1.0
+    ),
+    # The bench venue's bookings in four weeks: anchored on the first of a month, one month of
+    # booking items is one bulk export file of about 170 MB (a worker's memory must stay flat).
+    "bench1m": SeedSize(adults=72_000, waiver_signers=18_000, max_minors=3, bookings=100_000, days=28),
 }
 
 # Weighted picks for the first (ticketed) item of a booking, by parent product name.
@@ -54,9 +65,14 @@ _DISCOUNTS = ((288392, "SUMMER10", 10.0, 0.0), (288393, "FAMILY5", 0.0, 5.0))
 
 
 def build_store(*, seed: int, size: str, anchor_date: str) -> Store:
+    return build_store_of(seed=seed, seed_size=SIZES[size], anchor_date=anchor_date)
+
+
+def build_store_of(*, seed: int, seed_size: SeedSize, anchor_date: str) -> Store:
+    """The venue of any SeedSize (a test builds a named size scaled down)."""
     anchor = dt.date.fromisoformat(anchor_date)
     end_ts = clock.local_midnight_ts(anchor)
-    return _Generator(random.Random(seed), SIZES[size], end_ts).run()
+    return _Generator(random.Random(seed), seed_size, end_ts).run()
 
 
 class _Generator:
@@ -91,9 +107,9 @@ class _Generator:
 
     # --- guests -----------------------------------------------------------------------------
     def _adults(self) -> None:
-        # Two in five adults joined during the seeded period; the rest in the year before.
+        # By default two in five adults joined during the seeded period; the rest in the year before.
         older = self.start_ts - 365 * DAY
-        recent = int(self.size.adults * 0.4)
+        recent = int(self.size.adults * self.size.adults_during_share)
         times = self._times(recent, self.start_ts)
         times += self._times(self.size.adults - recent, older)
         for created in sorted(times):

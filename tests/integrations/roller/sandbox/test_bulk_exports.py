@@ -147,6 +147,15 @@ def test_files_are_split_by_record_count_with_a_numbered_suffix(bulk, api, webho
         assert 1 <= len(requests.get(url, timeout=10).json()) <= 5
 
 
+def test_the_control_api_tells_each_files_size(bulk, api, webhook_receiver):
+    # A bench prints the largest file of its run (issue 14: memory flat with a file of 100 MB).
+    request_export(api, "BookingItems", TODAY - dt.timedelta(days=5), TOMORROW)
+    datas = sequences(webhook_receiver, months_between(TODAY - dt.timedelta(days=5), TOMORROW))
+    sizes = sorted(len(requests.get(url, timeout=10).content) for d in datas for url in d["preSignedUrls"])
+
+    assert sorted(bulk.bulk_exports()[0]["fileBytes"]) == sizes
+
+
 def test_times_are_utc_unless_the_request_asks_for_offsets(bulk, api, webhook_receiver):
     start = TODAY - dt.timedelta(days=3)
     total = months_between(start, TOMORROW)
@@ -275,7 +284,12 @@ def test_usage_is_counted_as_rollers_examples_count_it(start, end, records_per_m
     months = bulk_module.month_slices(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
 
     assert len(months) == len(records_per_month)
-    assert sum(bulk_module.usage_units(records) for records in records_per_month) == uses
+    assert bulk_module.export_usage_units(records_per_month) == uses
+
+
+def test_a_month_without_records_costs_nothing():
+    assert bulk_module.export_usage_units([0, 0, 0]) == 0
+    assert bulk_module.export_usage_units([0, 10_000, 10_001]) == 1 + 2
 
 
 def test_a_range_is_cut_at_each_first_of_the_month():

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import time
 
 import pytest
 
-from integrations.roller.sandbox import render_data, render_rest
-from integrations.roller.sandbox.seed import build_store
+from integrations.roller.sandbox import clock, render_data, render_rest
+from integrations.roller.sandbox.seed import SIZES, build_store, build_store_of
 
 ANCHOR = "2026-06-30"
 
@@ -114,3 +115,30 @@ def test_bench_size_is_large_and_quick():
 
     assert counts["guests"] >= 100_000 and counts["bookingItems"] >= 200_000
     assert time.monotonic() - started < 120
+
+
+def test_the_ten_year_bench_venue_spreads_its_history_over_3650_days():
+    # bench10y at a hundredth of its size: the same spread, built in a moment.
+    full = SIZES["bench10y"]
+    scaled = dataclasses.replace(full, adults=720, waiver_signers=180, bookings=1000)
+    store = build_store_of(seed=42, seed_size=scaled, anchor_date=ANCHOR)
+    end = clock.local_midnight_ts(dt.date.fromisoformat(ANCHOR))
+    start = end - 3650 * 86400
+
+    def days(stamps):
+        return {int((stamp - start) // 86400) for stamp in stamps}
+
+    guests = [g.created for g in store.guests.values()]
+    bookings = [b.created for b in store.bookings.values()]
+    waivers = [w.created for w in store.signed_waivers.values()]
+    for stamps in (guests, bookings, waivers):
+        assert start <= min(stamps) and max(stamps) < end
+        spread = days(stamps)
+        assert min(spread) < 180 and max(spread) > 3650 - 180  # from the first months to the last
+    assert len(days(bookings)) > 700  # a thousand bookings on many different days, not a cluster
+    counts = store.counts()
+    # As the full size scaled down: ~1.5 guests an adult (minors from waivers), ~2.2 items a booking.
+    assert 1_000 <= counts["guests"] <= 1_200
+    assert counts["bookings"] == 1_000 and 2_000 <= counts["bookingItems"] <= 2_500
+    assert counts["signedWaivers"] >= 180
+    assert (full.days, full.adults, full.bookings) == (3650, 72_000, 100_000)  # the bench venue's counts
