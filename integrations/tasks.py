@@ -7,17 +7,27 @@ from integrations.services.events import webhook_event_process
 from integrations.worker import retried_when_the_database_is_lost
 
 
-@shared_task(bind=True, name="integrations.tasks.process_webhook_event", soft_time_limit=60, time_limit=90)
+@shared_task(
+    bind=True,
+    name="integrations.tasks.process_webhook_event",
+    # Retried while the service asks: it buries the event after its own last attempt.
+    max_retries=None,
+    soft_time_limit=60,
+    time_limit=90,
+)
 def process_webhook_event(self, event_id: int) -> str:
     with retried_when_the_database_is_lost(self):
         result = webhook_event_process(event_id=event_id, task_id=self.request.id)
     if result.retry_in is not None:
         # Same task id on retry, so the retried message may claim the event again.
-        raise self.retry(countdown=result.retry_in, max_retries=None)
+        raise self.retry(countdown=result.retry_in)
     return result.status
 
 
-@shared_task(bind=True, name="integrations.tasks.process_webhook_events", soft_time_limit=120, time_limit=150)
+# A lost database is retried until it is back (integrations.worker): the events stay claimed.
+@shared_task(
+    bind=True, name="integrations.tasks.process_webhook_events", max_retries=None, soft_time_limit=120, time_limit=150
+)
 def process_webhook_events(self, event_ids: list[int]) -> list[str]:
     """A few events handed over together by the dispatcher; each is claimed on its own.
 

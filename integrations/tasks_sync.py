@@ -31,15 +31,15 @@ def sync_products_due() -> int:
     return products_sync_dispatch_due()
 
 
-@shared_task(bind=True, name="integrations.tasks_sync.sync_products")
+@shared_task(bind=True, name="integrations.tasks_sync.sync_products", max_retries=None)
 def sync_products(self, sync_run_id: int) -> str:
     result = products_sync_run(sync_run_id=sync_run_id, attempt=self.request.retries)
     if result.retry_in is not None:
-        raise self.retry(countdown=result.retry_in, max_retries=None)
+        raise self.retry(countdown=result.retry_in)
     return result.status
 
 
-@shared_task(bind=True, name="integrations.tasks_sync.import_window")
+@shared_task(bind=True, name="integrations.tasks_sync.import_window", max_retries=None)
 def import_window(self, sync_run_id: int) -> str:
     """One window of one run; the service queues the next one when this one committed."""
     if worker_stopping():
@@ -52,7 +52,7 @@ def import_window(self, sync_run_id: int) -> str:
     if result.retry_in is not None:
         # Alive until the retry is due, so the sweeper does not take it for interrupted.
         run_heartbeat_beat(sync_run_id=sync_run_id, at=timezone.now() + dt.timedelta(seconds=result.retry_in))
-        raise self.retry(countdown=result.retry_in, max_retries=None)
+        raise self.retry(countdown=result.retry_in)
     import_step_log(sync_run_id=sync_run_id, status=result.status)
     return result.status
 
@@ -127,12 +127,12 @@ def request_exports(connection_id: int) -> int:
     return exports_request(connection=Connection.objects.get(pk=connection_id))
 
 
-@shared_task(bind=True, name="integrations.tasks_sync.import_export_file")
+@shared_task(bind=True, name="integrations.tasks_sync.import_export_file", max_retries=None)
 def import_export_file(self, file_id: int) -> str:
     """One export file, from its row cursor to its end; a retry goes on from the cursor."""
     result = export_file_process(file_id=file_id, task_id=self.request.id or f"local-{file_id}")
     if result.retry_in is not None:
-        raise self.retry(countdown=result.retry_in, max_retries=None)
+        raise self.retry(countdown=result.retry_in)
     return result.status
 
 

@@ -61,7 +61,9 @@ def retried_when_the_database_is_lost(task: Task) -> Iterator[None]:
         if task.request.is_eager or task.request.called_directly:
             raise
         logger.warning("task %s lost the database (%s); retrying", task.name, exc)
-        raise task.retry(exc=exc, countdown=database_retry_delay(task.request.retries), max_retries=None) from exc
+        # As often as the task's own limit allows (max_retries=None on the tasks that hold
+        # claims: a retry call's max_retries=None would mean Celery's default of 3).
+        raise task.retry(exc=exc, countdown=database_retry_delay(task.request.retries)) from exc
 
 
 def connect() -> None:
