@@ -43,18 +43,32 @@ def waited_for_failed(*, connection: Connection, batch, streams: Iterable[str]) 
     return SyncRun.objects.filter(connection=connection, batch=batch, stream__in=streams, status=Status.FAILED).exists()
 
 
+def tail_done(*, connection: Connection, batch) -> bool:
+    """Whether the batch's recent days are read. The history's files wait for them: they are
+    what a marketer wants first, and files read beside them took the workers and the source's
+    rate limit (its holder reads) from them, so the last week's orders came last."""
+    if batch is None:
+        return True
+    runs = SyncRun.objects.filter(connection=connection, batch=batch, phase=Phase.TAIL)
+    return not runs.exclude(status__in=FINISHED).exists()
+
+
 def stream_may_go(run: SyncRun) -> bool:
-    """A history run's records may be written: what they wait for (WAITS_FOR) is read, and
-    none of it failed in the recent days either."""
+    """A history run's records may be written: the recent days are read, what they wait for
+    (WAITS_FOR) is read, and none of it failed in the recent days either."""
     if run.phase != Phase.HISTORY:
         return True
     waits = WAITS_FOR.get(run.stream, ())
     if waited_for_failed(connection=run.connection, batch=run.batch, streams=waits):
         return False
+    if not tail_done(connection=run.connection, batch=run.batch):
+        return False
     return history_done(connection=run.connection, batch=run.batch, streams=waits)
 
 
 def streams_may_go(*, connection: Connection, batch) -> list[str]:
+    if not tail_done(connection=connection, batch=batch):
+        return []
     return [
         stream
         for stream, waits in WAITS_FOR.items()

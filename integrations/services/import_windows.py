@@ -26,7 +26,7 @@ from integrations.records import RecordBatch
 from integrations.registry import connector_get
 from integrations.selectors.history import age_checks_pending
 from integrations.services.contacts import contacts_linked
-from integrations.services.exports import batch_progressed, held_release_publish
+from integrations.services.exports import batch_progressed
 from integrations.services.import_runs import imports_continue, window_publish
 from integrations.services.ingest import batches, ingest
 from integrations.services.products_sync import products_sync_execute
@@ -89,14 +89,14 @@ def _window_process(run: SyncRun, *, attempt: int) -> StepResult:
 
 
 def _finished(run: SyncRun) -> None:
-    """The chain goes on; a history's run also lets the export files waiting for it go, and
-    the recent days' people held for the age check (integrations.services.held_release)."""
-    if run.phase == SyncRun.Phase.HISTORY:
+    """The chain goes on; a recent days' or history's run also lets the export files waiting
+    for it go, and the recent days' people held for the age check
+    (integrations.services.held_release)."""
+    if run.phase in (SyncRun.Phase.HISTORY, SyncRun.Phase.TAIL):
+        # The history's files wait for the recent days and for their age checks.
         batch_progressed(connection=run.connection, batch=run.batch)
     else:
         imports_continue(connection=run.connection)
-        if run.phase == SyncRun.Phase.TAIL:
-            held_release_publish(connection=run.connection)
 
 
 def window_ingest(*, sync_run: SyncRun, records: RecordBatch) -> Counter:

@@ -12,7 +12,6 @@ from integrations.records import AgeEvidence, RecordBatch
 from integrations.records_json import contact_loads, order_loads
 from integrations.selectors.progress import stream_lines
 from integrations.services import exports as exports_module
-from integrations.services import import_windows as import_windows_module
 from integrations.services.exports import exports_sweep
 from integrations.services.held_release import held_release
 from integrations.services.import_windows import window_ingest
@@ -143,14 +142,12 @@ def test_held_records_whose_release_was_lost_are_released_by_the_sweep(sandbox, 
     received = wait_for_webhooks(receiver, sequences_expected(connection))
     # The broker was down when the age checks were finished: the release was never published.
     lost, publish = [], exports_module.held_release_publish
-    for module in (exports_module, import_windows_module):
-        monkeypatch.setattr(module, "held_release_publish", lambda **kwargs: lost.append(kwargs))
+    monkeypatch.setattr(exports_module, "held_release_publish", lambda **kwargs: lost.append(kwargs))
     for body in received:
         arrive(worker, connection, body)
     worker.drain()
     assert lost and HeldRecord.objects.filter(connection=connection).exists()
-    for module in (exports_module, import_windows_module):
-        monkeypatch.setattr(module, "held_release_publish", publish)  # the broker is back
+    monkeypatch.setattr(exports_module, "held_release_publish", publish)  # the broker is back
 
     worker.call(exports_sweep)
     worker.drain()
