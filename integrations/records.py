@@ -125,6 +125,9 @@ class RecordBatch:
     # None for one the source no longer has. A holder not given here is taken as the store
     # has them (linked), or as unknown.
     people: dict[str, ContactData | None] = field(default_factory=dict)
+    # Order holders this very import read a moment ago and left out, with the reason (their
+    # contact's outcome): their orders are left out for it without asking the source again.
+    people_left_out: dict[str, str] = field(default_factory=dict)
     # Products named by order lines, made from the line, for lines whose product the store
     # lacks (since removed from the source's product list, say).
     line_products: dict[str, ProductData] = field(default_factory=dict)

@@ -112,6 +112,7 @@ def order_decide(
     contact_known: bool,
     order_known: bool,
     today: dt.date,
+    holder_left_out: str = "",
 ) -> Decision:
     """Whether a booking becomes (or updates) an order. An order always has a contact, so the
     holder's rules come first, in exactly this order:
@@ -123,10 +124,14 @@ def order_decide(
     5. the holder lacks the value contacts are matched on → no_matching_key;
     6. update only and the holder is not a known contact → contact_not_found.
 
-    `holder` is None when the booking names no holder, or names one the source no longer has.
+    `holder` is None when the booking names no holder, or names one the source no longer has;
+    `holder_left_out` is the reason the same import left that holder out (rule 2 or 3's
+    reasons for the person), when it read them moments ago and is not asking again.
     """
     if holder_is_known_minor or (holder is not None and is_minor(holder.date_of_birth, connection.minimum_age, today)):
         return _skip(Reason.MINOR)
+    if holder is None and holder_left_out:
+        return _skip(holder_left_out)
     if holder is None:
         return _skip(Reason.ONSITE_WITHOUT_CONTACT if order.channel == Order.Channel.ONSITE else Reason.NO_CONTACT)
     if not holder.email and not holder.phone:

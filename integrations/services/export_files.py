@@ -24,7 +24,7 @@ from integrations.registry import connector_get
 from integrations.selectors.history import stream_may_go
 from integrations.services.connection_status import connection_credentials_refused
 from integrations.services.exports import export_progressed, file_claim_stale, sequence_fall_back
-from integrations.services.import_windows import holders_read, window_ingest
+from integrations.services.import_windows import holders_left_out, holders_read, window_ingest
 from integrations.services.runs import run_counts_add
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ def export_file_process(*, file_id: int, task_id: str) -> FileResult:
     spec = connector_get(connection.connector_type)
     try:
         for rows, batch in spec.exports.file_batches(connection, export.stream, file.url, file.rows_done):
+            batch.people_left_out = holders_left_out(sync_run=run, records=batch)
             batch.people = holders_read(spec, connection, batch)
             with transaction.atomic():
                 if not ExportFile.objects.filter(pk=file.pk, claimed_by=task_id, status=File.RUNNING).update(

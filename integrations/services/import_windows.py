@@ -21,7 +21,8 @@ from django.utils import timezone
 from integrations.errors import ConnectionBrokenError, SyncError, TransientError
 from integrations.locality import connection_zone
 from integrations.minors import minors_known
-from integrations.models import DISPATCHABLE_STATUSES, Connection, SyncRun
+from integrations.models import DISPATCHABLE_STATUSES, Connection, RecordOutcome, SyncRun
+from integrations.outcomes import Entity, Outcome, Reason
 from integrations.records import RecordBatch
 from integrations.registry import connector_get
 from integrations.selectors.history import age_checks_pending
@@ -67,6 +68,7 @@ def _window_process(run: SyncRun, *, attempt: int) -> StepResult:
     end = window_end(start, run.window_end, connection_zone(connection))
     try:
         records = spec.read_window(connection, run.stream, start, end)
+        records.people_left_out = holders_left_out(sync_run=run, records=records)
         records.people = holders_read(spec, connection, records)
         with transaction.atomic():
             counts = window_ingest(sync_run=run, records=records)
@@ -121,8 +123,31 @@ def holders_read(spec, connection: Connection, records: RecordBatch) -> dict:
     if not ids or spec.read_people is None:
         return {}
     linked = contacts_linked(connection=connection, source_ids=ids).keys()
-    unknown = ids - linked - minors_known(connection=connection, source_ids=ids)
+    unknown = ids - linked - minors_known(connection=connection, source_ids=ids) - records.people_left_out.keys()
     return spec.read_people(connection, sorted(unknown)) if unknown else {}
+
+
+# A person's own data decides these: read again minutes later, the answer is the same.
+LEFT_OUT_FOR_GOOD = (Reason.NO_EMAIL_OR_PHONE, Reason.NO_MATCHING_KEY)
+
+
+def holders_left_out(*, sync_run: SyncRun, records: RecordBatch) -> dict[str, str]:
+    """The batch's booking holders that the same import (its batch of runs: the history's
+    contacts, read before its orders) read and left out, with the reason. A 10-year history
+    holds thousands of guests without an email or phone; asking ROLLER for each again took
+    its whole REST rate limit, and every order waited on a 60-second lock-out."""
+    ids = {order.holder_source_id for order in records.orders if order.holder_source_id}
+    if not ids or sync_run.batch is None:
+        return {}
+    rows = RecordOutcome.objects.filter(
+        connection_id=sync_run.connection_id,
+        sync_run__batch=sync_run.batch,
+        entity=Entity.CONTACT,
+        outcome=Outcome.SKIPPED,
+        reason__in=LEFT_OUT_FOR_GOOD,
+        source_id__in=ids,
+    ).values_list("source_id", "reason")
+    return dict(rows)
 
 
 def _advance(run: SyncRun, *, start: dt.datetime, end: dt.datetime, counts: dict, seen: int) -> bool:

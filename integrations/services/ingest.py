@@ -297,6 +297,7 @@ def orders_ingest(run: _Run) -> None:
             contact_known=holder_id in links or (holder is not None and holder.match_value in matched),
             order_known=order.external_id in known_orders,
             today=run.today,
+            holder_left_out=run.batch.people_left_out.get(holder_id, "") if holder_id else "",
         )
         if decision.reason == Reason.MINOR:
             if holder_id:

@@ -49,6 +49,7 @@ def decide_order(holder, *, connection=None, known_minor=False, contact_known=Fa
         contact_known=contact_known,
         order_known=order_known,
         today=TODAY,
+        holder_left_out=kwargs.get("holder_left_out", ""),
     )
 
 
@@ -181,6 +182,11 @@ def test_a_booking_whose_holder_has_the_matching_value_becomes_an_order():
 
 def test_a_booking_without_a_holder_is_left_out_with_no_contact():
     assert decide_order(None).reason == Reason.NO_CONTACT
+
+
+def test_a_booking_whose_holder_the_import_left_out_is_left_out_for_the_holders_reason():
+    decision = decide_order(None, holder_left_out=Reason.NO_EMAIL_OR_PHONE)
+    assert (decision.action, decision.reason) == (Action.SKIP, Reason.NO_EMAIL_OR_PHONE)
 
 
 def test_a_point_of_sale_booking_without_a_customer_is_left_out_as_onsite_without_contact():
