@@ -15,9 +15,9 @@ and prints medians.
 
 Run:  .venv/bin/python bench/bench_first_import.py [--rounds 1] [--timeout 900]
       [--contacts-lookback-days N] [--orders-lookback-days N] [--bulk-export-delay S]
-The sandbox generates an export's sequences one after another, `bulk_export_delay_seconds`
-(5 s) apart, so the preset's 10-year range (121 months) takes at least 10 minutes there;
-`--bulk-export-delay` sets another delay first, and the summary says which.
+The sandbox generates an export's months side by side, each ready `bulk_export_delay_seconds`
+(5 s) after the request; `--bulk-export-delay` sets another delay first, and the summary says
+which.
 Needs nothing but this repository and its virtualenv.
 """
 
