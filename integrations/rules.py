@@ -125,7 +125,7 @@ def order_decide(
     6. update only and the holder is not a known contact → contact_not_found.
 
     `holder` is None when the booking names no holder, or names one the source no longer has;
-    `holder_left_out` is the reason the same import left that holder out (rule 2 or 3's
+    `holder_left_out` is the reason the same import left that holder out (rule 3 or 5's
     reasons for the person), when it read them moments ago and is not asking again.
     """
     if holder_is_known_minor or (holder is not None and is_minor(holder.date_of_birth, connection.minimum_age, today)):
