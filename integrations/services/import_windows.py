@@ -134,7 +134,7 @@ LEFT_OUT_FOR_GOOD = (Reason.NO_EMAIL_OR_PHONE, Reason.NO_MATCHING_KEY)
 def holders_left_out(*, sync_run: SyncRun, records: RecordBatch) -> dict[str, str]:
     """The batch's booking holders that the same import (its batch of runs: the history's
     contacts, read before its orders) read and left out, with the reason. A 10-year history
-    holds thousands of guests without an email or phone; asking ROLLER for each again took
+    holds thousands of guests without an email or phone; asking the source for each again took
     its whole REST rate limit, and every order waited on a 60-second lock-out."""
     ids = {order.holder_source_id for order in records.orders if order.holder_source_id}
     if not ids or sync_run.batch is None:
