@@ -3,31 +3,20 @@ activated connection's webhook posts to (PUBLIC_BASE_URL points at it), whose de
 test hands to the intake's storage and the events machinery as the site and workers would."""
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 
 import pytest
 from django.core.cache import cache
 
 from integrations.roller import pacing
-from tests.integrations.roller.sandbox.helpers import ReceiverHandler, WebhookReceiver
+from tests.integrations.roller.sandbox.helpers import WebhookReceiver, receiver_serving
 from tests.support.sync_worker import SyncWorker
 
 
 @pytest.fixture
 def receiver() -> Iterator[WebhookReceiver]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ReceiverHandler)
-    server.daemon_threads = True
-    receiver = WebhookReceiver(url=f"http://127.0.0.1:{server.server_port}")
-    server.receiver = receiver  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with receiver_serving() as receiver:
         yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

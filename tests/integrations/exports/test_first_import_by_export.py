@@ -5,13 +5,13 @@ import datetime as dt
 import json
 import time
 import uuid
+from functools import partial
 
 import pytest
 import requests
 from django.utils import timezone
 
 from integrations.models import (
-    Connection,
     ContactSourceLink,
     ExportFile,
     ExportSequence,
@@ -20,31 +20,18 @@ from integrations.models import (
     WebhookEvent,
 )
 from integrations.outcomes import Reason
-from integrations.roller.models import RollerSettings
-from integrations.roller.services import roller_connection_create, roller_venue_refresh
-from integrations.services.connections import connection_activate
 from integrations.services.events import webhook_event_process
 from integrations.services.exports import exports_sweep
-from tests.factories import AccountFactory
 from tests.integrations.exports.conftest import bodies
+from tests.integrations.roller.activation import activate
 from tests.support.webhooks import _store
 
 pytestmark = pytest.mark.django_db
 Stream, Status, Phase = SyncRun.Stream, SyncRun.Status, SyncRun.Phase
 
 
-def activate(sandbox, worker, *, contacts_days: int = 100, orders_days: int = 40) -> Connection:
-    connection = roller_connection_create(
-        account=AccountFactory(), name="Bounce", environment=RollerSettings.Environment.SANDBOX,
-        client_id=sandbox.client_id, client_secret=sandbox.client_secret, custom_base_url=sandbox.url,
-    )  # fmt: skip
-    roller_venue_refresh(roller_settings=connection.roller)
-    Connection.objects.filter(pk=connection.pk).update(
-        contacts_lookback_days=contacts_days, orders_lookback_days=orders_days
-    )
-    connection.refresh_from_db()
-    worker.call(connection_activate, connection=connection)
-    return connection
+# Look-backs past the recent days, so each stream has a history to export.
+activate = partial(activate, contacts_days=100, orders_days=40)
 
 
 def sequences_expected(connection) -> int:

@@ -24,31 +24,15 @@ from integrations.models import (
 from integrations.outcomes import Entity, Outcome
 from integrations.roller import pacing
 from integrations.roller.client import RollerClient
-from integrations.roller.models import RollerSettings
-from integrations.roller.services import roller_connection_create, roller_venue_refresh
 from integrations.services.connections import connection_activate
 from integrations.services.products_sync import products_sync_start
 from integrations.services.reconciliation import reconciliation_start, webhook_check
-from tests.factories import AccountFactory, RollerSettingsFactory
+from tests.factories import RollerSettingsFactory
+from tests.integrations.roller.activation import activate
 from tests.support.webhooks import deliver, envelope
 
 pytestmark = pytest.mark.django_db
 Stream, Kind, Status = SyncRun.Stream, SyncRun.Kind, SyncRun.Status
-
-
-def activate(sandbox, worker, *, contacts_days: int = 3, orders_days: int = 2) -> Connection:
-    """A ROLLER connection as the wizard leaves it, activated: webhook registered, import queued."""
-    connection = roller_connection_create(
-        account=AccountFactory(), name="Bounce", environment=RollerSettings.Environment.SANDBOX,
-        client_id=sandbox.client_id, client_secret=sandbox.client_secret, custom_base_url=sandbox.url,
-    )  # fmt: skip
-    roller_venue_refresh(roller_settings=connection.roller)
-    Connection.objects.filter(pk=connection.pk).update(
-        contacts_lookback_days=contacts_days, orders_lookback_days=orders_days
-    )
-    connection.refresh_from_db()
-    worker.call(connection_activate, connection=connection)
-    return connection
 
 
 def reporting_calls(sandbox) -> dict[str, int]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 
 import pytest
 
-from .helpers import Api, ReceiverHandler, WebhookReceiver
+from .helpers import Api, WebhookReceiver, receiver_serving
 
 PLUGIN = "tests.fixtures.roller_sandbox"
 
@@ -27,14 +25,5 @@ def api(roller_sandbox) -> Api:
 @pytest.fixture
 def webhook_receiver() -> Iterator[WebhookReceiver]:
     """A local endpoint that records every delivery and answers `status`."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ReceiverHandler)
-    server.daemon_threads = True
-    receiver = WebhookReceiver(url=f"http://127.0.0.1:{server.server_port}/roller/webhook")
-    server.receiver = receiver  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with receiver_serving("/roller/webhook") as receiver:
         yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import requests
@@ -94,3 +97,19 @@ def variation_id(api: Api, name: str) -> int:
             if variation["name"] == name:
                 return int(variation["id"])
     raise AssertionError(f"No product variation called {name!r}")
+
+
+@contextlib.contextmanager
+def receiver_serving(path: str = "") -> Iterator[WebhookReceiver]:
+    """A local endpoint that records every delivery and answers `status`, for the block."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ReceiverHandler)
+    server.daemon_threads = True
+    receiver = WebhookReceiver(url=f"http://127.0.0.1:{server.server_port}{path}")
+    server.receiver = receiver  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
