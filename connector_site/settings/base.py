@@ -176,6 +176,9 @@ EXPORT_SEQUENCE_WAIT_SECONDS = env.int("EXPORT_SEQUENCE_WAIT_SECONDS", default=3
 # A file being read commits every thousand rows; one silent this long lost its worker and is
 # taken over from its cursor.
 EXPORT_FILE_STALE_SECONDS = env.int("EXPORT_FILE_STALE_SECONDS", default=120)
+# A file's task is published once; still not started this long later, its message is taken to be
+# lost and it is published again (a file may queue behind a hundred others of its import).
+EXPORT_FILE_HAND_OUT_STALE_SECONDS = env.int("EXPORT_FILE_HAND_OUT_STALE_SECONDS", default=900)
 
 # ---------------------------------------------------------------------------------------
 # Logging: one line per event, never a secret (see integrations.logging).

@@ -94,6 +94,9 @@ class ExportFile(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.WAITING)
     rows_done = models.PositiveIntegerField(default=0)
     records_seen = models.PositiveIntegerField(default=0)
+    # When its task was last published. A waiting file is handed out once per turn, not again
+    # after every file that finishes: that was a task per waiting file per finished file.
+    handed_out_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=64, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)

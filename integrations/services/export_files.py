@@ -49,8 +49,10 @@ def export_file_process(*, file_id: int, task_id: str) -> FileResult:
     export = file.sequence.export
     run, connection = export.sync_run, export.connection
     if connection.status not in DISPATCHABLE_STATUSES:
+        _hand_back(file)
         return FileResult("deferred")  # paused or refused: the sweep hands it out again later
     if not stream_may_go(run):
+        _hand_back(file)
         return FileResult("waiting")  # handed out again when the age checks are read
     if not _claim(file, task_id):
         return FileResult("not_claimed")
@@ -106,6 +108,12 @@ def _claim(file: ExportFile, task_id: str) -> bool:
             status=File.RUNNING, claimed_by=task_id, heartbeat_at=now
         )
     )
+
+
+def _hand_back(file: ExportFile) -> None:
+    """Not its turn after all: the next hand-out (integrations.services.exports.files_hand_out)
+    takes it again."""
+    ExportFile.objects.filter(pk=file.pk, status=File.WAITING).update(handed_out_at=None)
 
 
 def _release(file: ExportFile, task_id: str, error: str) -> None:

@@ -177,8 +177,7 @@ def batch_progressed(*, connection: Connection, batch) -> None:
     """Hands out the files whose stream may go now, lets the chain start the windowed runs
     that were waiting for their age checks, and releases the recent days' people held for
     them."""
-    for file_id in files_ready(connection=connection, batch=batch).values_list("pk", flat=True):
-        export_file_publish(file_id=file_id)
+    files_hand_out(files_ready(connection=connection, batch=batch))
     imports_continue(connection=connection)
     held_release_publish(connection=connection)
 
@@ -205,11 +204,36 @@ def files_ready(*, connection: Connection, batch) -> QuerySet[ExportFile]:
     ).order_by("pk")
 
 
+def files_hand_out(files: QuerySet[ExportFile], *, now: dt.datetime | None = None) -> int:
+    """Publishes the task of each of these files not handed out already (or handed out so long
+    ago that its message must be lost); returns how many. Every finished file asks for the
+    files whose turn it is: without the mark each of them was published again every time, a
+    task per waiting file per finished file, and the workers were busy with tasks that found
+    their file taken (120 age-check files took two minutes instead of twenty seconds)."""
+    now = now or timezone.now()
+    not_out = Q(handed_out_at=None) | Q(handed_out_at__lt=now - file_hand_out_stale())
+    handed = 0
+    for file_id in files.filter(not_out).values_list("pk", flat=True):
+        # Conditional: of two finished files asking at once, one hands it out.
+        if ExportFile.objects.filter(not_out, pk=file_id).update(handed_out_at=now):
+            export_file_publish(file_id=file_id)
+            handed += 1
+    return handed
+
+
 def export_file_publish(*, file_id: int) -> None:
     try:
         task_publish("integrations.tasks_sync.import_export_file", args=[file_id], retry=False)
     except Exception as exc:  # noqa: BLE001 - the broker may be down; exports_sweep publishes again
+        ExportFile.objects.filter(pk=file_id).update(handed_out_at=None)
         logger.warning("could not publish export file %s (%s); the sweeper will", file_id, exc)
+
+
+def file_hand_out_stale() -> dt.timedelta:
+    """A file handed out and still waiting this long later: its task is taken to be lost (a
+    broker that lost its memory) and it is handed out again. Long, because a file's task may
+    queue behind a hundred others of the same import."""
+    return dt.timedelta(seconds=settings.EXPORT_FILE_HAND_OUT_STALE_SECONDS)
 
 
 # --- fallbacks ---------------------------------------------------------------------------------
@@ -293,10 +317,7 @@ def exports_sweep(*, now: dt.datetime | None = None) -> int:
     batches = SyncRun.objects.filter(export__status=Export.REQUESTED).values_list("connection_id", "batch").distinct()
     for connection_id, batch in batches:
         connection = Connection.objects.get(pk=connection_id)
-        ready = list(files_ready(connection=connection, batch=batch).values_list("pk", flat=True))
-        for file_id in ready:
-            export_file_publish(file_id=file_id)
-        done += len(ready)
+        done += files_hand_out(files_ready(connection=connection, batch=batch), now=now)
     return done
 
 

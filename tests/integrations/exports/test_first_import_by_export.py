@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import time
 import uuid
+from collections import Counter
 from functools import partial
 
 import pytest
@@ -208,3 +209,38 @@ def test_files_of_contacts_and_orders_wait_until_every_waiver_sequence_is_read(s
 
     assert set(files.values_list("status", flat=True)) == {"done"}
     assert set(history.values_list("status", flat=True)) == {Status.SUCCEEDED}
+
+
+def test_each_file_is_handed_out_once_however_many_files_finish_before_it(sandbox, worker, receiver):
+    sandbox.configure(bulk_export_file_records=5)  # many files a month
+    connection = activate(sandbox, worker)
+    worker.drain()
+    received = wait_for_webhooks(receiver, sequences_expected(connection))
+
+    for body in received:
+        arrive(worker, connection, body)
+    worker.drain()
+
+    files = ExportFile.objects.filter(sequence__export__connection=connection)
+    assert files.filter(sequence__export__stream=Stream.AGES).count() > 3
+    assert set(files.values_list("status", flat=True)) == {"done"}
+    handed_out = Counter(file_id for name, file_id, _status in worker.done if name.endswith("import_export_file"))
+    assert handed_out == dict.fromkeys(files.values_list("pk", flat=True), 1)
+
+
+def test_a_file_whose_task_was_lost_is_handed_out_again_by_the_sweep_not_before(sandbox, worker, receiver):
+    connection = activate(sandbox, worker)
+    worker.drain()
+    received = wait_for_webhooks(receiver, sequences_expected(connection))
+    waivers = [b for b in received if b["data"]["exportType"] == "SignedWaivers" and b["data"]["preSignedUrls"]]
+    arrive(worker, connection, waivers[0])
+    worker.queue.clear()  # the broker lost the file's task
+    files = sorted(ExportFile.objects.filter(sequence__export__connection=connection).values_list("pk", flat=True))
+
+    def files_queued() -> list[int]:
+        return sorted(file_id for name, file_id, _ in worker.queue if name.endswith("import_export_file"))
+
+    worker.call(exports_sweep)
+    assert files_queued() == []  # handed out a moment ago: its task may just be queued
+    worker.call(exports_sweep, now=timezone.now() + dt.timedelta(minutes=16))
+    assert files_queued() == files
