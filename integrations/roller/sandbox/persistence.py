@@ -3,13 +3,15 @@
 Without it every start seeded the venue afresh: the webhook our connection registered was
 gone, and new bookings reused ids the store already had. With a state file the venue (guests,
 bookings, webhooks, the id counters) is loaded at start and saved at stop, and every
-SAVE_EVERY seconds meanwhile so a killed process loses little. A file from another seed or
-size is ignored (the venue is seeded as asked). `make reset` deletes it with the rest of var/.
+SAVE_EVERY seconds meanwhile (by a forked child, so the API never pauses for it) so a killed
+process loses little. A file from another seed or size is ignored (the venue is seeded as
+asked). `make reset` deletes it with the rest of var/.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import threading
 from pathlib import Path
@@ -44,20 +46,49 @@ def state_load(path: Path, *, seed: int, size: str) -> tuple[Store, str, Any, di
 
 def state_save(app: Sandbox, path: Path) -> None:
     """Writes the venue to `path` atomically (a reader never sees half a file)."""
+    _write(pickle.dumps(_snapshot(app), protocol=pickle.HIGHEST_PROTOCOL), path)
+
+
+def state_save_forked(app: Sandbox, path: Path) -> None:
+    """The same, written by a forked child from its copy-on-write snapshot of the process, as
+    Redis's BGSAVE does. Pickling a bench-sized venue (a million objects) takes seconds with
+    the store's lock and the interpreter held: done in place every 30 seconds, it froze every
+    API call and file download for that long, which ROLLER never does. The parent only forks."""
+    if not hasattr(os, "fork"):
+        state_save(app, path)
+        return
+    # Taken before the fork, under the lock, so the child copies a consistent venue and never
+    # touches a lock another thread of the parent might have held at that moment.
     with app.store.lock:
-        data = pickle.dumps(
-            {
-                "format": FORMAT,
-                "seed": app.config.seed,
-                "size": app.config.size,
-                "anchor_date": app.config.anchor_date,
-                "store": app.store,
-                "rng": app.rng.getstate(),
-                # Issued access tokens stay valid across a restart, as ROLLER's do (time-based).
-                "tokens": app.tokens.saved(),
-            },
-            protocol=pickle.HIGHEST_PROTOCOL,
-        )
+        snapshot = _snapshot(app)
+        pid = os.fork()
+    if pid == 0:  # the child: write and leave at once, without the parent's exit handlers
+        code = 1
+        try:
+            _write(pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL), path)
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise OSError(f"the child saving the sandbox state exited with {os.waitstatus_to_exitcode(status)}")
+
+
+def _snapshot(app: Sandbox) -> dict:
+    with app.store.lock:
+        return {
+            "format": FORMAT,
+            "seed": app.config.seed,
+            "size": app.config.size,
+            "anchor_date": app.config.anchor_date,
+            "store": app.store,
+            "rng": app.rng.getstate(),
+            # Issued access tokens stay valid across a restart, as ROLLER's do (time-based).
+            "tokens": app.tokens.saved(),
+        }
+
+
+def _write(data: bytes, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_bytes(data)
@@ -82,10 +113,10 @@ class StateKeeper:
 
     def _run(self) -> None:
         while not self._stop.wait(SAVE_EVERY):
-            self._save()
+            self._save(state_save_forked)
 
-    def _save(self) -> None:
+    def _save(self, save=state_save) -> None:
         try:
-            state_save(self._app, self._path)
+            save(self._app, self._path)
         except Exception:
             log.exception("could not save the sandbox state to %s", self._path)

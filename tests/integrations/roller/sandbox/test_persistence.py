@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import time
 
+from integrations.roller.sandbox import persistence
 from integrations.roller.sandbox.activity import ACTIVITIES
 from integrations.roller.sandbox.app import Sandbox
 from integrations.roller.sandbox.config import SandboxConfig
 from integrations.roller.sandbox.entities import Webhook
-from integrations.roller.sandbox.persistence import state_save
+from integrations.roller.sandbox.persistence import state_save, state_save_forked
 
 
 def sandbox(state_file, **config) -> Sandbox:
@@ -47,3 +49,20 @@ def test_a_state_of_another_seed_is_ignored_and_the_venue_seeded(tmp_path):
 
 def test_without_a_state_file_every_start_is_a_fresh_seed(tmp_path):
     assert not sandbox(None).restored
+
+
+def test_the_periodic_save_is_written_by_a_child_while_the_venue_keeps_answering(tmp_path, monkeypatch):
+    state_file = tmp_path / "roller-sandbox.pickle"
+    first = sandbox(state_file)
+    booked = ACTIVITIES["online-booking"](first, {"newGuest": True})
+    writers = []
+    monkeypatch.setattr(persistence, "_write", lambda data, path, write=persistence._write: (
+        writers.append(os.getpid()), write(data, path)
+    ))  # fmt: skip
+
+    state_save_forked(first, state_file)
+
+    assert writers == []  # the parent only forked: the child wrote, in its own process
+    assert booked["uniqueId"] in sandbox(state_file).store.bookings
+    assert first.store.lock.acquire(blocking=False)  # and the parent's lock is free again
+    first.store.lock.release()
