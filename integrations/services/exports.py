@@ -174,12 +174,13 @@ def export_progressed(*, export_id: int) -> None:
 
 
 def batch_progressed(*, connection: Connection, batch) -> None:
-    """Hands out the files whose stream may go now, lets the chain start the windowed runs
-    that were waiting for their age checks, and releases the recent days' people held for
-    them."""
-    files_hand_out(files_ready(connection=connection, batch=batch))
-    imports_continue(connection=connection)
+    """Releases the recent days' people held for the age checks, lets the chain start the
+    windowed runs that were waiting for them, and hands out the files whose stream may go now.
+    In that order: the queue is first come, first served, and the held people are the recent
+    orders a marketer wants first, a moment's work; behind a hundred files they waited minutes."""
     held_release_publish(connection=connection)
+    imports_continue(connection=connection)
+    files_hand_out(files_ready(connection=connection, batch=batch))
 
 
 def held_release_publish(*, connection: Connection) -> None:

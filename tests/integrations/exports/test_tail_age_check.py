@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 
 from integrations.minors import minor_is_known
-from integrations.models import Contact, ContactSourceLink, HeldRecord, Order, SyncRun
+from integrations.models import Contact, ContactSourceLink, ExportFile, HeldRecord, Order, SyncRun
 from integrations.records import AgeEvidence, RecordBatch
 from integrations.records_json import contact_loads, order_loads
 from integrations.selectors.progress import stream_lines
@@ -154,3 +154,20 @@ def test_held_records_whose_release_was_lost_are_released_by_the_sweep(sandbox, 
 
     assert not HeldRecord.objects.filter(connection=connection).exists()
     assert set(held) <= set(ContactSourceLink.objects.filter(connection=connection).values_list("source_id", flat=True))
+
+
+def test_the_held_people_are_released_before_the_history_s_contacts_and_orders_are_read(sandbox, worker, receiver):
+    connection = activate(sandbox, worker)
+    worker.drain()
+    assert held_people(connection)
+    received = wait_for_webhooks(receiver, sequences_expected(connection))
+    for body in received:  # every sequence arrives; the waivers' files are read last
+        arrive(worker, connection, body)
+    while HeldRecord.objects.filter(connection=connection).exists():
+        worker.step()
+
+    # The last age-check file done, the release was queued ahead of the files it let go.
+    read = [name for name, _, status in worker.done if name.endswith("import_export_file") and status == "done"]
+    streams = ExportFile.objects.filter(sequence__export__connection=connection, status="done")
+    assert set(streams.values_list("sequence__export__stream", flat=True)) == {Stream.AGES}
+    assert len(read) == streams.count()
