@@ -26,6 +26,7 @@ from integrations.delivery.services.erasures import erasure_mark_done
 from integrations.delivery.services.replay import outbox_replay
 from wizard import steps
 from wizard.destinations import destination_for_user, destination_setup, destination_walk, setup_step, spec_of
+from wizard.views.redirects import see_other
 
 TEMPLATE = "wizard/destination/detail.html"
 KIND_WORDS = {"product": "Products", "profile": "Profiles", "purchase": "Purchases"}
@@ -124,10 +125,7 @@ def destination_erasure_done(request, destination_type, erasure_id):
 
 
 def _back(destination: Destination):
-    # 303: the browser (and htmx, for a boosted form) follows with a GET.
-    response = redirect("wizard:destination_detail", destination_type=destination.destination_type)
-    response.status_code = 303
-    return response
+    return see_other("wizard:destination_detail", destination_type=destination.destination_type)
 
 
 # --- what the templates get ---------------------------------------------------------------
