@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from integrations.delivery.models import Destination, Erasure, OutboxItem
-from integrations.delivery.selectors.overview import delivery_log, destination_overview
+from integrations.delivery.selectors.overview import delivery_log, destination_overview, destination_zone
 from integrations.delivery.services import destinations as destination_services
 from integrations.delivery.services.erasures import erasure_mark_done
 from integrations.delivery.services.replay import outbox_replay
@@ -140,6 +140,7 @@ def _live_context(destination: Destination) -> dict:
         "rows": [{"name": KIND_WORDS.get(step.kind, step.kind), "step": step} for step in overview.steps],
         "oldest_age": _age(overview.oldest_undelivered_age),
         "has_failed": any(step.failed or step.dead for step in overview.steps),
+        "zone": destination_zone(destination),
     }
 
 
