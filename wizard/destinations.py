@@ -95,3 +95,15 @@ def destination_draft_start(*, account: Account, destination_type: str) -> tuple
         return Destination.objects.get(account=account, destination_type=destination_type), False
     logger.info("wizard: draft destination %s created", destination.pk)
     return destination, True
+
+
+def destination_draft_cancel(destination: Destination) -> bool:
+    """A setup given up before activation: the draft goes, and with it (on_delete=CASCADE)
+    what its steps saved, the destination's settings with its encrypted key. Only a draft,
+    checked in the delete itself so a setup activated a moment ago is never taken: a live
+    destination's queue, log and open erasures are not a setup's to drop. Returns whether it went."""
+    with transaction.atomic():
+        deleted, _ = Destination.objects.filter(pk=destination.pk, status=Destination.Status.DRAFT).delete()
+    if deleted:
+        logger.info("wizard: draft destination %s cancelled", destination.pk)
+    return bool(deleted)

@@ -212,11 +212,23 @@ def lookback_choices(*, recommended: int, current) -> list[tuple[int, str]]:
 # --- deleting -----------------------------------------------------------------------------
 
 
-class DeleteForm(forms.Form):
-    confirm = forms.BooleanField(
-        label="Yes, delete this connector and everything it synchronised",
-        error_messages={"required": "Tick the box to confirm."},
-    )
+class ConfirmForm(forms.Form):
+    """What cannot be undone waits for a ticked box; `confirm_label` says what goes."""
+
+    confirm_label = "Yes, go ahead"
+    confirm = forms.BooleanField(error_messages={"required": "Tick the box to confirm."})
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].label = self.confirm_label
+
+
+class DestinationCancelForm(ConfirmForm):
+    confirm_label = "Yes, cancel this setup and delete what it saved"
+
+
+class DeleteForm(ConfirmForm):
+    confirm_label = "Yes, delete this connector and everything it synchronised"
     keep_webhook = forms.BooleanField(label="Delete anyway, and remove the webhook myself", required=False)
 
     def __init__(self, *args, source: str, **kwargs) -> None:

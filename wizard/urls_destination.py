@@ -9,6 +9,9 @@ urlpatterns = [
         "destinations/<slug:destination_type>/connect/", destination_setup.destination_start, name="destination_start"
     ),
     path(
+        "destinations/<slug:destination_type>/cancel/", destination_setup.destination_cancel, name="destination_cancel"
+    ),
+    path(
         "destinations/<slug:destination_type>/setup/<slug:key>/",
         destination_setup.destination_step,
         name="destination_step",

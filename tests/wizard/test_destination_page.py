@@ -225,3 +225,26 @@ def test_another_accounts_connection_cannot_be_left_out(browser_client, destinat
     response = browser_client.post(f"/connectors/{other.public_id}/destinations/activate/exclusion/", {"excluded": "1"})
 
     assert response.status_code == 404
+
+
+def test_times_are_in_the_venues_zone_and_the_page_names_it(browser_client, account, destination):
+    ConnectionFactory(account=account, time_zone="America/New_York")
+    erasure = Erasure.objects.create(destination=destination, email="gone@example.com", why="deleted_at_source")
+    Erasure.objects.filter(pk=erasure.pk).update(created_at=dt.datetime(2026, 11, 6, 14, 5, tzinfo=dt.UTC))
+
+    html = browser_client.get(PAGE_URL).content.decode()
+    live = browser_client.get(f"{PAGE_URL}live/", headers=HTMX).content.decode()
+
+    assert "times shown in America/New_York" in html
+    assert "since 6 Nov 2026, 09:05" in html and "since 6 Nov 2026, 09:05" in live
+
+
+def test_venues_in_different_zones_show_the_destinations_times_in_utc(browser_client, account, destination):
+    ConnectionFactory(account=account, time_zone="America/New_York")
+    ConnectionFactory(account=account, time_zone="Europe/Amsterdam")
+    erasure = Erasure.objects.create(destination=destination, email="gone@example.com", why="deleted_at_source")
+    Erasure.objects.filter(pk=erasure.pk).update(created_at=dt.datetime(2026, 11, 6, 14, 5, tzinfo=dt.UTC))
+
+    html = browser_client.get(PAGE_URL).content.decode()
+
+    assert "times shown in UTC" in html and "since 6 Nov 2026, 14:05" in html

@@ -47,6 +47,7 @@ from integrations.services.products_sync import products_sync_start
 from wizard.destinations import destination_for_user
 from wizard.feed import feed_items, records_known, subject
 from wizard.views.common import connector_label
+from wizard.views.redirects import see_other
 
 TEMPLATE = "wizard/connection/detail.html"
 
@@ -185,10 +186,7 @@ def connection_destination_exclusion(request, public_id, destination_type):
 
 
 def _back(connection: Connection):
-    # 303: the browser (and htmx, for a boosted form) follows with a GET.
-    response = redirect("wizard:connection_detail", public_id=connection.public_id)
-    response.status_code = 303
-    return response
+    return see_other("wizard:connection_detail", public_id=connection.public_id)
 
 
 # --- what the templates get ---------------------------------------------------------------

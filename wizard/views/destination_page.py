@@ -20,12 +20,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from integrations.delivery.models import Destination, Erasure, OutboxItem
-from integrations.delivery.selectors.overview import delivery_log, destination_overview
+from integrations.delivery.selectors.overview import delivery_log, destination_overview, destination_zone
 from integrations.delivery.services import destinations as destination_services
 from integrations.delivery.services.erasures import erasure_mark_done
 from integrations.delivery.services.replay import outbox_replay
 from wizard import steps
 from wizard.destinations import destination_for_user, destination_setup, destination_walk, setup_step, spec_of
+from wizard.views.redirects import see_other
 
 TEMPLATE = "wizard/destination/detail.html"
 KIND_WORDS = {"product": "Products", "profile": "Profiles", "purchase": "Purchases"}
@@ -124,10 +125,7 @@ def destination_erasure_done(request, destination_type, erasure_id):
 
 
 def _back(destination: Destination):
-    # 303: the browser (and htmx, for a boosted form) follows with a GET.
-    response = redirect("wizard:destination_detail", destination_type=destination.destination_type)
-    response.status_code = 303
-    return response
+    return see_other("wizard:destination_detail", destination_type=destination.destination_type)
 
 
 # --- what the templates get ---------------------------------------------------------------
@@ -142,6 +140,7 @@ def _live_context(destination: Destination) -> dict:
         "rows": [{"name": KIND_WORDS.get(step.kind, step.kind), "step": step} for step in overview.steps],
         "oldest_age": _age(overview.oldest_undelivered_age),
         "has_failed": any(step.failed or step.dead for step in overview.steps),
+        "zone": destination_zone(destination),
     }
 
 

@@ -13,7 +13,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations.delivery.models import Destination
@@ -23,6 +25,7 @@ from integrations.selectors.accounts import account_for_user
 from integrations.setup import DestinationSetupSpec, SetupStep
 from wizard import steps
 from wizard.destinations import (
+    destination_draft_cancel,
     destination_draft_start,
     destination_for_user,
     destination_setup,
@@ -30,7 +33,8 @@ from wizard.destinations import (
     setup_step,
     spec_of,
 )
-from wizard.views.common import posted, redirect_to, render_page, walk_context
+from wizard.forms import DestinationCancelForm
+from wizard.views.common import VARY, posted, redirect_to, render_page, walk_context
 from wizard.views.credentials import credentials_checked
 
 
@@ -53,6 +57,29 @@ def destination_start(request, destination_type):
     # A second one would send every record twice: the account has it already.
     messages.info(request, f"{destination.name} is connected already: this is its page.")
     return redirect_to(request, destination_page_url(destination))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def destination_cancel(request, destination_type):
+    """ "Cancel setup" of a draft: asks first, then deletes the draft with what it saved.
+    A connected destination is not cancelled here: it is paused on its page."""
+    destination = destination_for_user(request.user, destination_type)
+    walk = destination_walk(destination_setup(destination_type))
+    form = DestinationCancelForm(posted(request))
+    if not steps.is_draft(destination):
+        messages.error(request, f"{destination.name} is connected: pause it on its page to stop sending.")
+        return redirect_to(request, destination_page_url(destination))
+    if request.method == "POST" and form.is_valid():
+        if destination_draft_cancel(destination):
+            messages.success(request, f"The setup of {destination.name} was cancelled: nothing of it is kept.")
+            return redirect_to(request, reverse("wizard:connection_list"))
+        messages.error(request, f"{destination.name} was activated meanwhile: it stays connected.")
+        return redirect_to(request, destination_page_url(destination))
+    context = {"destination": destination, "form": form, "resume_url": walk.next_step(destination).url(destination)}
+    response = render(request, "wizard/destination_cancel.html", context)
+    patch_vary_headers(response, VARY)
+    return response
 
 
 @transaction.non_atomic_requests

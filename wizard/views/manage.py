@@ -93,7 +93,7 @@ def delete(request, public_id):
         "counts": counts,
         "form": form,
         "error": error,
-        "offer_keep": offer_keep,
+        "extra_fields": [form["keep_webhook"]] if offer_keep else [],
     }
     response = render(request, "wizard/delete.html", context)
     patch_vary_headers(response, VARY)

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from integrations.delivery.models import Backfill, DeliveryAttempt, Destination, Erasure, OutboxItem
+from integrations.locality import UTC, zone_named
 from integrations.models import Connection, Contact, Order, Product
 
 _STORE = {OutboxItem.Kind.PROFILE: Contact, OutboxItem.Kind.PURCHASE: Order, OutboxItem.Kind.PRODUCT: Product}
@@ -85,6 +87,19 @@ def destination_overview(destination: Destination) -> DestinationOverview:
         backfills=[BackfillProgress(b, b.queued, b.total) for b in backfills],
         erasures=list(destination.erasures.filter(done_at__isnull=True).order_by("created_at")),
     )
+
+
+def destination_zone(destination: Destination) -> ZoneInfo:
+    """The zone the destination's pages show times in. A destination has no place of its own:
+    its records are the venues', so their zone when every connection it takes from (set up,
+    not left out) has the same one; else UTC, which favours none of several zones."""
+    connections = (
+        Connection.objects.filter(account_id=destination.account_id)
+        .exclude(status=Connection.Status.DRAFT)
+        .exclude(pk__in=destination.excluded_connections.values("pk"))
+    )
+    zones = {zone_named(name) for name in connections.values_list("time_zone", flat=True).distinct()}
+    return zones.pop() if len(zones) == 1 else UTC
 
 
 def delivery_log(

@@ -21,33 +21,50 @@ _MAY_HAVE_LEFT = Q(delivered_version__gt=0) | Q(state=OutboxItem.State.DELIVERIN
 def person_erase(*, contact: Contact, why: str) -> list[Erasure]:
     """Called by the deletion service before the contact and its orders are deleted. Returns
     the erasures opened (one per destination that may hold the person)."""
-    email = (contact.email or "").strip().lower()
-    profile_key = email or f"#{contact.pk}"
     order_keys = [str(pk) for pk in contact.orders.values_list("pk", flat=True)]
-    destination_ids = list(
-        Destination.objects.filter(account_id=contact.connection.account_id).values_list("pk", flat=True)
-    )
+    destination_ids = _account_destination_ids(contact)
     if not destination_ids:
         return []
     with transaction.atomic():
-        held = OutboxItem.objects.filter(destination_id__in=destination_ids).filter(_MAY_HAVE_LEFT)
-        reached = set(
-            held.filter(
-                Q(kind=OutboxItem.Kind.PROFILE, record_key=profile_key)
-                | Q(kind=OutboxItem.Kind.PURCHASE, record_key__in=order_keys)
-            ).values_list("destination_id", flat=True)
-        )
+        reached = _reached(destination_ids, Q(kind=OutboxItem.Kind.PURCHASE, record_key__in=order_keys))
         outbox_purge(destination_ids=destination_ids, kind=OutboxItem.Kind.PURCHASE, record_keys=order_keys)
-        if email and _email_stays(contact, email):
-            # Another venue of the account knows this email: the profile is theirs now, sent again.
-            outbox_changes_queue(
-                connection=contact.connection, kind=OutboxItem.Kind.PROFILE, changes=[Change(profile_key)]
-            )
-            return []
-        outbox_purge(destination_ids=destination_ids, kind=OutboxItem.Kind.PROFILE, record_keys=[profile_key])
-        if not email:  # nothing without an email ever leaves
-            return []
-        return [_erasure_open(destination_id=pk, email=email, why=why) for pk in sorted(reached)]
+        return _profile_erase(contact, email=contact.email, destination_ids=destination_ids, reached=reached, why=why)
+
+
+def profile_erase(*, contact: Contact, email: str, why: str) -> list[Erasure]:
+    """The profile under `email` was one person's alone while the contact stays (a minor's
+    own email on a contact an adult shares by phone): as a person's erasure, for the profile
+    only. Returns the erasures opened."""
+    destination_ids = _account_destination_ids(contact)
+    if not destination_ids:
+        return []
+    with transaction.atomic():
+        return _profile_erase(contact, email=email, destination_ids=destination_ids, reached=set(), why=why)
+
+
+def _profile_erase(
+    contact: Contact, *, email: str, destination_ids: list[int], reached: set[int], why: str
+) -> list[Erasure]:
+    email = (email or "").strip().lower()
+    profile_key = email or f"#{contact.pk}"
+    reached = reached | _reached(destination_ids, Q(kind=OutboxItem.Kind.PROFILE, record_key=profile_key))
+    if email and _email_stays(contact, email):
+        # Another venue of the account knows this email: the profile is theirs now, sent again.
+        outbox_changes_queue(connection=contact.connection, kind=OutboxItem.Kind.PROFILE, changes=[Change(profile_key)])
+        return []
+    outbox_purge(destination_ids=destination_ids, kind=OutboxItem.Kind.PROFILE, record_keys=[profile_key])
+    if not email:  # nothing without an email ever leaves
+        return []
+    return [_erasure_open(destination_id=pk, email=email, why=why) for pk in sorted(reached)]
+
+
+def _account_destination_ids(contact: Contact) -> list[int]:
+    return list(Destination.objects.filter(account_id=contact.connection.account_id).values_list("pk", flat=True))
+
+
+def _reached(destination_ids: list[int], records: Q) -> set[int]:
+    held = OutboxItem.objects.filter(destination_id__in=destination_ids).filter(_MAY_HAVE_LEFT)
+    return set(held.filter(records).values_list("destination_id", flat=True))
 
 
 def _email_stays(contact: Contact, email: str) -> bool:

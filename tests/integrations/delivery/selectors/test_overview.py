@@ -1,13 +1,21 @@
 """What the destination page and the connection page read."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
-from integrations.delivery.models import DeliveryAttempt, OutboxItem
-from integrations.delivery.selectors.overview import connection_delivery_status, delivery_log, destination_overview
+from integrations.delivery.models import DeliveryAttempt, Destination, OutboxItem
+from integrations.delivery.selectors.overview import (
+    connection_delivery_status,
+    delivery_log,
+    destination_overview,
+    destination_zone,
+)
 from integrations.delivery.services.retention import delivery_log_purge
+from integrations.models import Connection
+from tests.factories import AccountFactory, ConnectionFactory
 from tests.integrations.delivery.conftest import booking, deliver, person, store
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +62,38 @@ def test_the_log_is_kept_fourteen_days(destination, connection, activate_sandbox
     )
     assert delivery_log_purge() == 1
     assert [a.record_key for a in DeliveryAttempt.objects.all()] == ["g2@example.com"]
+
+
+# --- the zone of the destination's pages -----------------------------------------------------
+
+
+def _destination_of(account) -> Destination:
+    return Destination.objects.create(account=account, destination_type="activate", name="Spotler Activate")
+
+
+def test_a_destination_shows_times_in_its_venues_zone_when_they_share_one():
+    venue = ConnectionFactory(time_zone="America/New_York")
+    ConnectionFactory(account=venue.account, time_zone="America/New_York")
+
+    assert destination_zone(_destination_of(venue.account)) == ZoneInfo("America/New_York")
+
+
+def test_venues_in_different_zones_give_utc_which_favours_none():
+    venue = ConnectionFactory(time_zone="America/New_York")
+    ConnectionFactory(account=venue.account, time_zone="Europe/Amsterdam")
+
+    assert destination_zone(_destination_of(venue.account)) == ZoneInfo("UTC")
+
+
+def test_only_the_venues_the_destination_takes_from_count():
+    venue = ConnectionFactory(time_zone="America/New_York")
+    left_out = ConnectionFactory(account=venue.account, time_zone="Europe/Amsterdam")
+    ConnectionFactory(account=venue.account, time_zone="Asia/Tokyo", status=Connection.Status.DRAFT)
+    destination = _destination_of(venue.account)
+    destination.excluded_connections.add(left_out)
+
+    assert destination_zone(destination) == ZoneInfo("America/New_York")
+
+
+def test_an_account_without_venues_yet_gives_utc():
+    assert destination_zone(_destination_of(AccountFactory())) == ZoneInfo("UTC")
