@@ -94,6 +94,11 @@ class ExportFile(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.WAITING)
     rows_done = models.PositiveIntegerField(default=0)
     records_seen = models.PositiveIntegerField(default=0)
+    # The first and last records read so far, as keyed hashes (a minor's booking leaves no id):
+    # a record whose rows go on from one file into the next is counted in one of them only
+    # (integrations.services.export_files.batch_seen_settle).
+    first_record_hash = models.CharField(max_length=64, blank=True)
+    last_record_hash = models.CharField(max_length=64, blank=True)
     claimed_by = models.CharField(max_length=64, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
