@@ -113,6 +113,11 @@ class RecordBatch:
     """
 
     records_seen: int = 0
+    # The source ids of the batch's first and last records, from a connector whose export files
+    # are cut by row count, so one record's rows can end one file and begin the next: such a
+    # record is counted once (integrations.services.export_files.batch_seen_settle).
+    first_source_id: str = ""
+    last_source_id: str = ""
     # The source's product list (a product sync), parents and variations; `products_gone` are
     # those among them written inactive because the list no longer has them.
     products: list[ProductData] = field(default_factory=list)

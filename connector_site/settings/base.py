@@ -197,7 +197,8 @@ LOGGING = {
 # ---------------------------------------------------------------------------------------
 # ROLLER client (integrations.roller.client)
 # ---------------------------------------------------------------------------------------
-# Calls are paced inside ROLLER's limits (600 REST / 120 reporting calls a minute per API key);
+# Calls are paced inside ROLLER's limits (600 REST / 120 reporting calls a minute per API key),
+# one pace per API key for every process (integrations.roller.pacing);
 # benchmarks against the sandbox switch this off.
 ROLLER_PACING_ENABLED = env.bool("ROLLER_PACING_ENABLED", default=True)
 # (connect, read) seconds for every call.

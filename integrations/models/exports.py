@@ -97,6 +97,11 @@ class ExportFile(models.Model):
     # When its task was last published. A waiting file is handed out once per turn, not again
     # after every file that finishes: that was a task per waiting file per finished file.
     handed_out_at = models.DateTimeField(null=True, blank=True)
+    # The first and last records read so far, as keyed hashes (a minor's booking leaves no id):
+    # a record whose rows go on from one file into the next is counted in one of them only
+    # (integrations.services.export_files.batch_seen_settle).
+    first_record_hash = models.CharField(max_length=64, blank=True)
+    last_record_hash = models.CharField(max_length=64, blank=True)
     claimed_by = models.CharField(max_length=64, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)

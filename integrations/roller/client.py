@@ -9,7 +9,8 @@ into records. What it adds on top of HTTP:
   ROLLER), then RollerUnavailable;
 - a 429 raises RateLimited(retry_after) at once: waiting out ROLLER's 60 s penalty is the
   caller's (task's) business, never a sleep inside a request;
-- pacing inside ROLLER's rate limits (integrations.roller.pacing, per process);
+- pacing inside ROLLER's rate limits (integrations.roller.pacing, shared by every process
+  using the same credentials);
 - Reporting API paging as generators, one-day venue-local windows;
 - bulk export requests (always with `TimeZone-Designators: Offset`); their files are read by
   integrations.roller.bulk_files, without this client's token;

@@ -7,7 +7,8 @@
 - file_batches: a file streamed from its presigned URL (integrations.roller.bulk_files, no
   token sent), its rows parsed and mapped as the reporting windows' rows are
   (integrations.roller.importer), about a thousand at a time. A booking's item rows are never
-  cut between two batches.
+  cut between two batches; ROLLER may cut them between two files, so a batch names its first
+  and last booking for the core to count such a booking once.
 - the `BulkExport`/`Created` webhook: its sequence handed to the core
   (integrations.services.exports.export_sequence_arrive), its body kept without the URLs'
   signatures.
@@ -61,7 +62,11 @@ def export_file_batches(connection: Connection, stream: str, url: str, skip: int
     rows = bulk_file_rows(url, skip=skip)
     try:
         for chunk in _chunks(rows, stream):
-            yield len(chunk), _records(connection, stream, chunk, tz)
+            records = _records(connection, stream, chunk, tz)
+            if stream == Stream.ORDERS:
+                # ROLLER cuts BookingItems files by item count: a booking can go on in the next.
+                records.first_source_id, records.last_source_id = _booking_id(chunk[0]), _booking_id(chunk[-1])
+            yield len(chunk), records
     except BulkFileExpired as exc:
         raise ExportFileGone(str(exc)) from exc
 
@@ -79,6 +84,11 @@ def _chunks(rows: Iterator[dict], stream: str) -> Iterator[list[dict]]:
 
 def _booking(row: Mapping) -> object:
     return row.get("bookingUniqueId") if isinstance(row, Mapping) else None
+
+
+def _booking_id(row: Mapping) -> str:
+    booking = _booking(row)
+    return str(booking) if booking not in (None, "") else ""
 
 
 def _records(connection: Connection, stream: str, rows: list[dict], tz) -> RecordBatch:

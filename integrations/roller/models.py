@@ -67,3 +67,25 @@ class RollerSettings(models.Model):
         if self.environment == self.Environment.PLAYGROUND:
             return PLAYGROUND_URL
         return self.custom_base_url.rstrip("/")
+
+
+class PacingSlot(models.Model):
+    """Where the next ROLLER call of one credential set and API family may go, shared by every
+    process calling ROLLER with those credentials (integrations.roller.pacing). Moved by one
+    atomic statement per call, never through the ORM."""
+
+    # ROLLER's client id, which is not a secret (the secret never leaves RollerSettings).
+    client_id = models.CharField(max_length=200)
+    family = models.CharField(max_length=16)
+    # GCRA's "theoretical arrival time" and the last call's time, in seconds since the epoch
+    # on the database's clock: one clock for every process on every host.
+    arrival = models.FloatField()
+    requested_at = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client_id", "family"], name="roller_pacing_slot_per_credentials"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ROLLER pacing of {self.client_id} ({self.family})"

@@ -107,7 +107,7 @@ class InMemoryTokenStore:
             self._claimed_at = None
 
 
-def _retry_if_locked(operation: Callable[[], T], *, timeout: float = 10.0) -> T:
+def retry_if_locked(operation: Callable[[], T], *, timeout: float = 10.0) -> T:
     """SQLite refuses a statement while another connection writes ("database is locked",
     or "table is locked" on the shared-cache in-memory database tests use); the busy time-out
     does not cover every case, so a locked statement is tried again for a while."""
@@ -134,7 +134,7 @@ class DatabaseTokenStore:
         return RollerSettings.objects.filter(pk=self.settings_id)
 
     def load(self) -> AccessToken | None:
-        row = _retry_if_locked(lambda: self._row().values_list("access_token", "access_token_expires_at").first())
+        row = retry_if_locked(lambda: self._row().values_list("access_token", "access_token_expires_at").first())
         if not row or not row[0] or row[1] is None:
             return None
         return AccessToken(value=Secret(row[0]), expires_at=row[1])
@@ -142,13 +142,13 @@ class DatabaseTokenStore:
     def try_claim(self) -> bool:
         now = timezone.now()
         free = Q(token_renewal_started_at__isnull=True) | Q(token_renewal_started_at__lt=now - CLAIM_STALE_AFTER)
-        if _retry_if_locked(lambda: self._row().filter(free).update(token_renewal_started_at=now)) == 1:
+        if retry_if_locked(lambda: self._row().filter(free).update(token_renewal_started_at=now)) == 1:
             self._claimed_at = now
             return True
         return False
 
     def save(self, token: AccessToken) -> None:
-        _retry_if_locked(
+        retry_if_locked(
             lambda: self._row().update(
                 access_token=token.value, access_token_expires_at=token.expires_at, token_renewal_started_at=None
             )
@@ -159,7 +159,7 @@ class DatabaseTokenStore:
         if self._claimed_at is not None:
             # Only our own claim: a stale one may have been taken over meanwhile.
             claimed_at = self._claimed_at
-            _retry_if_locked(
+            retry_if_locked(
                 lambda: self._row().filter(token_renewal_started_at=claimed_at).update(token_renewal_started_at=None)
             )
             self._claimed_at = None

@@ -5,7 +5,8 @@ thousand rows at a time as plain records; each batch is ingested and the file's 
 moved in one transaction. So a worker killed in the middle of a file leaves the batches before
 committed and the one it was in rolled back: the next reader streams the file again from its
 URL past `rows_done` rows. No gap, no double count, and no file on a worker's disk between
-tasks.
+tasks. A record whose rows go on from one file into the next is counted once in the records
+seen (batch_seen_settle).
 
 A file is claimed by its task (a conditional update): the same task redelivered after its
 worker died takes it back at once; another takes it only after its heartbeat went stale.
@@ -17,9 +18,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from integrations.errors import ConnectionBrokenError, ExportFileGone, TransientError
-from integrations.models import DISPATCHABLE_STATUSES, ExportFile, ExportSequence
+from integrations.models import DISPATCHABLE_STATUSES, ExportFile, ExportSequence, SyncRun
+from integrations.records import RecordBatch
 from integrations.registry import connector_get
 from integrations.selectors.history import stream_may_go
 from integrations.services.connection_status import connection_credentials_refused
@@ -57,18 +60,19 @@ def export_file_process(*, file_id: int, task_id: str) -> FileResult:
     if not _claim(file, task_id):
         return FileResult("not_claimed")
     spec = connector_get(connection.connector_type)
+    first = file.rows_done == 0  # the next batch holds the file's first row
     try:
         for rows, batch in spec.exports.file_batches(connection, export.stream, file.url, file.rows_done):
             batch.people_left_out = holders_left_out(sync_run=run, records=batch)
             batch.people = holders_read(spec, connection, batch)
             with transaction.atomic():
                 if not ExportFile.objects.filter(pk=file.pk, claimed_by=task_id, status=File.RUNNING).update(
-                    rows_done=F("rows_done") + rows,
-                    records_seen=F("records_seen") + batch.records_seen,
-                    heartbeat_at=timezone.now(),
+                    rows_done=F("rows_done") + rows, heartbeat_at=timezone.now()
                 ):
                     raise _ClaimLost
-                run_counts_add(run, window_ingest(sync_run=run, records=batch), seen=batch.records_seen)
+                counts = window_ingest(sync_run=run, records=batch)
+                run_counts_add(run, counts, seen=batch_seen_settle(run=run, file=file, batch=batch, first=first))
+            first = False
     except _ClaimLost:
         return FileResult("not_claimed")
     except ExportFileGone as exc:
@@ -94,6 +98,46 @@ def export_file_process(*, file_id: int, task_id: str) -> FileResult:
             )
     export_progressed(export_id=export.pk)
     return FileResult(File.DONE if finished else "not_claimed")
+
+
+def batch_seen_settle(*, run: SyncRun, file: ExportFile, batch: RecordBatch, first: bool) -> int:
+    """Adds the batch's records to its file's records seen; returns what the run's count gains.
+
+    A source cutting its files by row count can end one file and begin the next in the middle
+    of one record (a booking's items): each file's batch counted it, and the run's records seen
+    (its progress) counted it twice. It counts in the file that holds its first row. Files of
+    one sequence are read side by side, in any order, so whichever file reads its side of the
+    cut second settles it, under the run's row lock (which run_counts_add takes anyway): a
+    file's first batch does not count the record the previous file ended with; a batch ending
+    with the record the next file began with, and counted, takes it back from that file. Each
+    file keeps only its first and last record (hashed), moved in the batch's transaction, so a
+    batch a dead worker rolled back is read and settled again from the file's cursor."""
+    seen, taken_back = batch.records_seen, 0
+    first_hash = _record_hash(file, batch.first_source_id) if first else ""
+    last_hash = _record_hash(file, batch.last_source_id)
+    if first_hash or last_hash:
+        SyncRun.objects.select_for_update().filter(pk=run.pk).values_list("pk").get()
+        neighbours = ExportFile.objects.filter(sequence_id=file.sequence_id)
+        if first_hash and neighbours.filter(index=file.index - 1, last_record_hash=first_hash).exists():
+            seen -= 1
+        if last_hash:
+            taken_back = neighbours.filter(index=file.index + 1, first_record_hash=last_hash).update(
+                records_seen=F("records_seen") - 1
+            )
+    ExportFile.objects.filter(pk=file.pk).update(
+        records_seen=F("records_seen") + seen,
+        **({"first_record_hash": first_hash} if first_hash else {}),
+        **({"last_record_hash": last_hash} if last_hash else {}),
+    )
+    return seen - taken_back
+
+
+def _record_hash(file: ExportFile, source_id: str) -> str:
+    if not source_id:
+        return ""
+    return salted_hmac(
+        "integrations.export_files.record", f"{file.sequence_id}:{source_id}", algorithm="sha256"
+    ).hexdigest()
 
 
 def _claim(file: ExportFile, task_id: str) -> bool:

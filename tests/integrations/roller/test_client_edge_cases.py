@@ -1,5 +1,5 @@
 """Client behaviour a real server cannot easily be made to show (mocked with `responses`),
-plus the pure helpers: day windows and pacing. The rest is tested over HTTP in test_client.py."""
+plus the pure helpers: day windows (pacing: test_pacing.py). The rest is tested over HTTP in test_client.py."""
 
 import datetime as dt
 import email.utils
@@ -11,7 +11,6 @@ import requests
 import responses
 from django.utils import timezone
 
-from integrations.roller import pacing
 from integrations.roller.client import RollerClient, day_windows
 from integrations.roller.errors import CredentialsRejected, RateLimited, RollerUnavailable, UnexpectedResponse
 from integrations.roller.tokens import InMemoryTokenStore
@@ -268,62 +267,3 @@ def test_a_reporting_iterator_refuses_a_bad_window_before_calling(mocked):
     with pytest.raises(ValueError):
         next(rows)
     assert len(mocked.calls) == 0
-
-
-# --- pacing --------------------------------------------------------------------------------
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def paced(settings):
-    settings.ROLLER_PACING_ENABLED = True
-    pacing.reset()
-    yield
-    pacing.reset()
-
-
-@pytest.mark.parametrize(("family", "limit_per_minute"), [(pacing.REST, 600), (pacing.REPORTING, 120)])
-def test_pacing_keeps_a_minute_of_calls_inside_rollers_limit(paced, family, limit_per_minute):
-    clock = FakeClock()
-    calls = 0
-    while clock.now < 1060.0:
-        pacing.pace("client-1", family, sleep=clock.sleep, clock=clock)
-        calls += 1
-
-    assert calls < limit_per_minute * 0.85  # headroom
-
-
-def test_pacing_allows_a_small_burst_then_spaces_calls(paced):
-    clock = FakeClock()
-
-    waits = [pacing.pace("client-1", pacing.REPORTING, sleep=clock.sleep, clock=clock) for _ in range(4)]
-
-    assert waits[:2] == [0.0, 0.0]
-    assert waits[2] == pytest.approx(1 / 1.5)
-
-
-def test_pacing_is_per_client_id(paced):
-    clock = FakeClock()
-    for _ in range(5):
-        pacing.pace("client-1", pacing.REPORTING, sleep=clock.sleep, clock=clock)
-
-    assert pacing.pace("client-2", pacing.REPORTING, sleep=clock.sleep, clock=clock) == 0.0
-
-
-def test_pacing_can_be_switched_off(settings):
-    settings.ROLLER_PACING_ENABLED = False
-    clock = FakeClock()
-
-    assert all(pacing.pace("client-1", pacing.REPORTING, sleep=clock.sleep, clock=clock) == 0 for _ in range(50))
