@@ -67,8 +67,8 @@ def activate_sandbox(stack: Stack, port: int, *, latency_ms: int = 0) -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def exports_worker(stack: Stack, *, concurrency: int):
-    command = [PYTHON, "-m", "celery", "-A", "connector_site", "worker", "-Q", "exports"]
+def exports_worker(stack: Stack, *, concurrency: int, pool: str = "prefork"):
+    command = [PYTHON, "-m", "celery", "-A", "connector_site", "worker", "-Q", "exports", "--pool", pool]
     return stack.start("exports", [*command, "--concurrency", str(concurrency), "--loglevel", "WARNING", "-n", "x@%h"])
 
 
@@ -285,7 +285,7 @@ def backfill(args) -> None:
     with Stack(env, logs=Path(args.logs)) as stack:
         activate = activate_sandbox(stack, free_port(), latency_ms=args.latency_ms)
         stand_in = stack.processes[-1]
-        worker = exports_worker(stack, concurrency=args.concurrency)
+        worker = exports_worker(stack, concurrency=args.concurrency, pool=args.pool)
         time.sleep(6)  # the worker's start
         destination = destination_create(account, url=activate, status="draft")
         total = 40 + args.profiles + args.orders
@@ -312,7 +312,7 @@ def backfill(args) -> None:
         states = dict(rows.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
     elapsed = ended - (first_at or started) + 1
     print(f"\nBackfill on activation to the Activate stand-in (+{args.latency_ms} ms a request), "
-          f"exports worker × {args.concurrency} processes")  # fmt: skip
+          f"exports worker × {args.concurrency} {'threads' if args.pool == 'threads' else 'processes'}")  # fmt: skip
     print(f"batch size: {EVENTS_PER_REQUEST} events a request (products 150)")
     print(f"records {delivered} of {total} in {elapsed:.0f} s from activation: {delivered / elapsed:,.0f} records/s "
           f"(outbox states {states})")  # fmt: skip
@@ -339,6 +339,7 @@ def main() -> None:
     two.add_argument("--orders", type=int, default=100_000)
     two.add_argument("--items", type=int, default=200_000)
     two.add_argument("--concurrency", type=int, default=4)
+    two.add_argument("--pool", default="prefork", choices=["prefork", "threads"], help="the exports worker's pool")
     two.add_argument("--latency-ms", type=int, default=50)
     two.add_argument("--timeout", type=int, default=900)
     two.add_argument("--logs", default="/tmp/bench_activate_backfill")

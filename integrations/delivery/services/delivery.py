@@ -32,7 +32,7 @@ from integrations.delivery.selectors.records import (
     profiles_for_delivery,
     purchases_for_delivery,
 )
-from integrations.delivery.services.claims import STALE_CLAIM, heartbeat
+from integrations.delivery.services.claims import STALE_CLAIM, heartbeat, rows_not_busy
 from integrations.delivery.services.destination_status import destination_credentials_refused
 from integrations.delivery.services.minors import minor_contact_ids
 from integrations.delivery.services.outbox import outbox_kick
@@ -354,9 +354,9 @@ def outbox_sweep() -> int:
     """Rows a dead worker held go back to the queue, and every destination with due rows is
     woken (a lost kick, the broker away). Returns the destinations woken."""
     now = timezone.now()
-    OutboxItem.objects.filter(state=OutboxItem.State.DELIVERING, claimed_at__lt=now - STALE_CLAIM).update(
-        state=OutboxItem.State.QUEUED, claimed_at=None
-    )
+    with transaction.atomic():
+        stale = OutboxItem.objects.filter(state=OutboxItem.State.DELIVERING, claimed_at__lt=now - STALE_CLAIM)
+        OutboxItem.objects.filter(pk__in=rows_not_busy(stale)).update(state=OutboxItem.State.QUEUED, claimed_at=None)
     due = (
         OutboxItem.objects.filter(state=OutboxItem.State.QUEUED, destination__status=Destination.Status.ACTIVE)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
