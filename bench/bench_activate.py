@@ -94,7 +94,7 @@ def latency(args) -> None:
         env, sandbox_port=sandbox_port, web_port=web_port, size="small", logs=Path(args.logs)
     ) as stack:
         activate = activate_sandbox(stack, activate_port)
-        exports_worker(stack, concurrency=2)
+        exports_worker(stack, concurrency=6, pool="threads")  # as the Procfile runs it
         subprocess.run(
             [PYTHON, "manage.py", "roller_connect", "--contacts-lookback-days", "1", "--orders-lookback-days", "1"],
             cwd=ROOT, env=env, check=True,
