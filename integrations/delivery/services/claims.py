@@ -50,10 +50,9 @@ class OutboxHeartbeat:
             ids = set().union(*self._held.values()) if self._held else set()
         if not ids:
             return 0
+        held = OutboxItem.objects.filter(pk__in=ids, state=OutboxItem.State.DELIVERING)
         with transaction.atomic():
-            return OutboxItem.objects.filter(
-                pk__in=rows_not_busy(OutboxItem.objects.filter(pk__in=ids, state=OutboxItem.State.DELIVERING))
-            ).update(claimed_at=timezone.now())
+            return OutboxItem.objects.filter(pk__in=rows_not_busy(held).values("pk")).update(claimed_at=timezone.now())
 
     def _start(self) -> None:
         if self._pid == os.getpid():
@@ -75,14 +74,15 @@ heartbeat = OutboxHeartbeat()
 
 
 def rows_not_busy(rows: QuerySet[OutboxItem]) -> QuerySet[OutboxItem]:
-    """The ids of these rows less those another statement holds locked right now, locked by
-    this one (PostgreSQL; call it in a transaction). For the heartbeat and the sweep: two
+    """These rows less those another statement holds locked right now, locked in id order by
+    this one (PostgreSQL; call it in a transaction). Every statement that takes or touches
+    rows a worker may hold goes through it: the claim, the heartbeat and the sweep. Two
     UPDATEs over the same rows that lock them in different orders deadlock, and a batch's
     settle locks its rows in its own order (seen with eight delivery threads: the heartbeat
     and a settle of the same batch, one of them killed by PostgreSQL, its rows stuck until
-    the sweep). A row that is busy is being settled: it needs no beat and the sweep sees it
-    again next time, so skipping it loses nothing, and a statement that never waits is in no
-    deadlock."""
+    the sweep). A row that is busy is being claimed or settled: it needs no beat, and the
+    sweep sees it again next time, so skipping it loses nothing, and a statement that never
+    waits is in no deadlock."""
     if db.vendor == "postgresql":
         rows = rows.order_by("pk").select_for_update(skip_locked=True)
-    return rows.values("pk")
+    return rows

@@ -116,13 +116,11 @@ def outbox_claim(*, destination: Destination, kind: str, limit: int) -> list[Cla
     """Takes up to `limit` due rows, oldest first; rows another worker holds are skipped."""
     now = timezone.now()
     with transaction.atomic():
-        due = (
+        due = rows_not_busy(
             OutboxItem.objects.filter(destination=destination, kind=kind, state=OutboxItem.State.QUEUED)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
             .order_by("pk")
         )
-        if db.vendor == "postgresql":
-            due = due.select_for_update(skip_locked=True)
         rows = list(due.values_list("pk", "record_key", "version", "attempts", "removal", "delivered_summary")[:limit])
         if not rows:
             return []
@@ -356,7 +354,9 @@ def outbox_sweep() -> int:
     now = timezone.now()
     with transaction.atomic():
         stale = OutboxItem.objects.filter(state=OutboxItem.State.DELIVERING, claimed_at__lt=now - STALE_CLAIM)
-        OutboxItem.objects.filter(pk__in=rows_not_busy(stale)).update(state=OutboxItem.State.QUEUED, claimed_at=None)
+        OutboxItem.objects.filter(pk__in=rows_not_busy(stale).values("pk")).update(
+            state=OutboxItem.State.QUEUED, claimed_at=None
+        )
     due = (
         OutboxItem.objects.filter(state=OutboxItem.State.QUEUED, destination__status=Destination.Status.ACTIVE)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))

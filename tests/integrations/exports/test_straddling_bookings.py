@@ -30,17 +30,23 @@ def booking_items_of(received: list[dict]) -> tuple[dict[str, set[str]], set[str
     return items, {booking for booking, urls in files_of.items() if len(urls) > 1}
 
 
-def test_a_booking_split_across_two_files_is_one_order_with_all_its_lines(sandbox, worker, receiver):
-    sandbox.configure(bulk_export_file_records=25)  # a file every 25 booking items
+def split_bookings_imported(sandbox, worker, receiver):
+    """A first import whose BookingItems files are cut every 25 items, every sequence read;
+    returns the connection, the files' item ids per booking and the straddling bookings."""
+    sandbox.configure(bulk_export_file_records=25)
     connection = activate(sandbox, worker, contacts_days=60, orders_days=60)
     worker.drain()
     received = wait_for_webhooks(receiver, sequences_expected(connection))
     items, straddling = booking_items_of(received)
     assert straddling, "some booking's rows are in two files"
-
     for body in received:
         arrive(worker, connection, body)
     worker.drain(limit=5000)
+    return connection, items, straddling
+
+
+def test_a_booking_split_across_two_files_is_one_order_with_all_its_lines(sandbox, worker, receiver):
+    connection, items, straddling = split_bookings_imported(sandbox, worker, receiver)
 
     assert set(SyncRun.objects.filter(connection=connection).values_list("status", flat=True)) == {"succeeded"}
     orders = {o.external_id: o for o in Order.objects.filter(connection=connection, external_id__in=straddling)}
@@ -51,16 +57,7 @@ def test_a_booking_split_across_two_files_is_one_order_with_all_its_lines(sandbo
 
 
 def test_a_booking_split_across_two_files_is_counted_once_in_the_records_seen(sandbox, worker, receiver):
-    sandbox.configure(bulk_export_file_records=25)
-    connection = activate(sandbox, worker, contacts_days=60, orders_days=60)
-    worker.drain()
-    received = wait_for_webhooks(receiver, sequences_expected(connection))
-    items, straddling = booking_items_of(received)
-    assert straddling, "some booking's rows are in two files"
-
-    for body in received:
-        arrive(worker, connection, body)
-    worker.drain(limit=5000)
+    connection, items, _straddling = split_bookings_imported(sandbox, worker, receiver)
 
     export = SourceExport.objects.get(connection=connection, stream=SyncRun.Stream.ORDERS)
     assert export.sync_run.status == "succeeded"
